@@ -1,0 +1,159 @@
+//! The per-stream checks: hard limit, window mean, downward trend.
+
+use crate::num::Real;
+
+use super::limits::{HardLimit, StreamingLimits};
+use super::verdict::{HaltReason, Verdict};
+use super::window::ScoreWindow;
+
+impl<T: Real> HardLimit<T> {
+    /// The first check every gate makes: a non-finite score or one strictly
+    /// below the limit halts.
+    ///
+    /// ```
+    /// use backfire_nostd::gate::{HaltReason, HardLimit};
+    /// let hard = HardLimit::<f64>::new(0.5).unwrap();
+    /// assert_eq!(hard.check(0.5), Ok(()));
+    /// assert_eq!(hard.check(0.4999), Err(HaltReason::HardLimit { score: 0.4999, limit: 0.5 }));
+    /// assert!(HardLimit::<f64>::new(0.0).unwrap().check(f64::NAN).is_err());
+    /// ```
+    #[inline]
+    pub fn check(&self, score: T) -> Result<(), HaltReason<T>> {
+        let limit = self.value();
+        if !score.is_finite() {
+            return Err(HaltReason::NonFiniteScore { limit });
+        }
+        if score < limit {
+            return Err(HaltReason::HardLimit { score, limit });
+        }
+        Ok(())
+    }
+}
+
+/// The checks of one stream, in the reference's order, over a score
+/// history held in storage `S` (an array, a slice lent by the caller, or a
+/// `Vec` in the std layer).
+///
+/// A monitor is sans-IO: it sees numbers, not tokens or callbacks. Once it
+/// halts it stays halted (every later push repeats the halt) until
+/// [`reset`](Self::reset) starts a new stream. It knows nothing of the
+/// kernel's active flag — that is the [`super::Interlock`]'s job.
+///
+/// ```
+/// use backfire_nostd::gate::{HaltReason, StreamMonitor, StreamingLimits, Verdict};
+/// let limits = StreamingLimits::<f64>::new(0.5, 3, 0.7, 5, 0.15).unwrap();
+/// let mut monitor = StreamMonitor::new(limits, [0.0; 5]).unwrap();
+/// assert_eq!(monitor.push(0.6), Verdict::Continue);
+/// assert_eq!(monitor.push(0.6), Verdict::Continue);
+/// // The third score fills the window: mean 0.6 < 0.7.
+/// assert!(matches!(monitor.push(0.6), Verdict::Halt(HaltReason::WindowAverage { .. })));
+/// ```
+#[derive(Clone, Debug)]
+pub struct StreamMonitor<T: Real, S> {
+    limits: StreamingLimits<T>,
+    window: ScoreWindow<T, S>,
+    halted: Option<HaltReason<T>>,
+}
+
+/// The storage lent to a [`StreamMonitor`] is smaller than
+/// `max(window_size, trend_window)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct StorageTooSmall {
+    /// Slots needed.
+    pub needed: usize,
+    /// Slots provided.
+    pub provided: usize,
+}
+
+impl core::fmt::Display for StorageTooSmall {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "score storage holds {} values but max(window_size, trend_window) = {}",
+            self.provided, self.needed
+        )
+    }
+}
+
+impl core::error::Error for StorageTooSmall {}
+
+impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> StreamMonitor<T, S> {
+    /// A monitor for `limits` over `storage`, which must hold at least
+    /// [`StreamingLimits::capacity`] scores.
+    pub fn new(limits: StreamingLimits<T>, storage: S) -> Result<Self, StorageTooSmall> {
+        let needed = limits.capacity();
+        let provided = storage.as_ref().len();
+        if provided < needed {
+            return Err(StorageTooSmall { needed, provided });
+        }
+        let window = ScoreWindow::new(storage, needed, limits.window_size() as u32);
+        Ok(StreamMonitor { limits, window, halted: None })
+    }
+
+    /// Checks one token's score. Constant work, no allocation.
+    ///
+    /// Order (the reference's): non-finite or below the hard limit; then,
+    /// once the window is full, its mean against the window threshold; then,
+    /// once `trend_window` scores are in, the drop from the first to the last
+    /// of them against the trend threshold. All comparisons are strict.
+    pub fn push(&mut self, score: T) -> Verdict<T> {
+        if let Some(reason) = self.halted {
+            return Verdict::Halt(reason);
+        }
+        match self.check(score) {
+            Ok(()) => Verdict::Continue,
+            Err(reason) => {
+                self.halted = Some(reason);
+                Verdict::Halt(reason)
+            }
+        }
+    }
+
+    fn check(&mut self, score: T) -> Result<(), HaltReason<T>> {
+        self.limits.hard_limit().check(score)?;
+        self.window.push(score);
+        if let Some(average) = self.window.window_mean() {
+            let threshold = self.limits.window_threshold();
+            if average < threshold {
+                return Err(HaltReason::WindowAverage { average, threshold });
+            }
+        }
+        if let Some(drop) = self.window.drop_over(self.limits.trend_window()) {
+            let threshold = self.limits.trend_threshold();
+            if drop > threshold {
+                return Err(HaltReason::DownwardTrend { drop, threshold });
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts a new stream: forgets the scores and any halt.
+    pub fn reset(&mut self) {
+        self.window.clear();
+        self.halted = None;
+    }
+
+    /// The halt of this stream, if it halted.
+    #[inline]
+    pub fn halted(&self) -> Option<HaltReason<T>> {
+        self.halted
+    }
+
+    /// The limits this monitor enforces.
+    #[inline]
+    pub fn limits(&self) -> &StreamingLimits<T> {
+        &self.limits
+    }
+
+    /// Mean of the full window, once `window_size` scores were accepted.
+    #[inline]
+    pub fn window_mean(&self) -> Option<T> {
+        self.window.window_mean()
+    }
+
+    /// Gives the storage back.
+    pub fn into_storage(self) -> S {
+        self.window.into_storage()
+    }
+}

@@ -1,0 +1,224 @@
+//! The score history of one stream: a ring over caller-provided storage,
+//! with an O(1), drift-free sliding-window mean.
+//!
+//! # Why the mean cannot drift
+//!
+//! `sum += new; sum -= old` accumulates one rounding error per token, for
+//! ever. Instead the stream is cut into blocks of `window_size` tokens.
+//! While block *b* fills, the window is "the tail of block *b−1* plus the
+//! head of block *b*", so
+//!
+//! ```text
+//! window_sum = total(b−1) − evicted(b−1 so far) + fill(b)
+//! ```
+//!
+//! All three partial sums restart at every block boundary, so the error is
+//! bounded by the rounding of at most two blocks — the same order as
+//! re-summing the window from scratch — however long the stream runs. The
+//! work per token is constant (three accumulator updates, no division
+//! except the final mean), and [`Real::Accumulator`] makes each partial sum
+//! compensated (floats) or exact (fixed point). When a block is complete,
+//! `evicted` has summed exactly the same values in the same order as
+//! `total`, so the stale part cancels to zero exactly.
+
+use crate::num::{Accumulator, Real};
+
+/// Ring buffer of the most recent scores of a stream, with the block-sum
+/// window mean and the trend endpoints.
+#[derive(Clone, Debug)]
+pub struct ScoreWindow<T: Real, S> {
+    storage: S,
+    /// Slots in use: `max(window_size, trend_window)`.
+    capacity: usize,
+    window_size: u32,
+    /// Next slot to write.
+    head: usize,
+    /// Number of valid scores, saturating at `capacity`.
+    len: usize,
+    /// Scores pushed in the current block, in `0..=window_size`.
+    block_pos: u32,
+    total: T::Accumulator,
+    evicted: T::Accumulator,
+    fill: T::Accumulator,
+}
+
+impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ScoreWindow<T, S> {
+    /// A window over `storage`, which must hold at least `capacity` scores
+    /// (checked by the caller, [`super::StreamMonitor::new`]).
+    pub(crate) fn new(storage: S, capacity: usize, window_size: u32) -> Self {
+        ScoreWindow {
+            storage,
+            capacity: capacity.max(1),
+            window_size: window_size.max(1),
+            head: 0,
+            len: 0,
+            block_pos: 0,
+            total: Default::default(),
+            evicted: Default::default(),
+            fill: Default::default(),
+        }
+    }
+
+    /// Forgets every score (start of a new stream).
+    pub fn clear(&mut self) {
+        self.head = 0;
+        self.len = 0;
+        self.block_pos = 0;
+        self.total = Default::default();
+        self.evicted = Default::default();
+        self.fill = Default::default();
+    }
+
+    /// Number of scores remembered (at most the capacity).
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// `true` before the first score.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Records a score. Constant work.
+    pub fn push(&mut self, score: T) {
+        let ws = self.window_size as usize;
+        if self.block_pos == self.window_size {
+            self.total = self.fill;
+            self.fill = Default::default();
+            self.evicted = Default::default();
+            self.block_pos = 0;
+        }
+        if self.len >= ws {
+            // The score leaving the window is `window_size` slots back.
+            let leaving = self.get_back(ws);
+            self.evicted.add(leaving);
+        }
+        if let Some(slot) = self.storage.as_mut().get_mut(self.head) {
+            *slot = score;
+        }
+        self.head = if self.head + 1 == self.capacity { 0 } else { self.head + 1 };
+        self.len = (self.len + 1).min(self.capacity);
+        self.fill.add(score);
+        self.block_pos += 1;
+    }
+
+    /// The score pushed `k` pushes before the next one (`k = 1` is the
+    /// newest). Returns zero for `k` outside `1..=capacity`.
+    #[inline]
+    fn get_back(&self, k: usize) -> T {
+        if k == 0 || k > self.capacity {
+            return T::ZERO;
+        }
+        let index = if self.head >= k { self.head - k } else { self.head + self.capacity - k };
+        self.storage.as_ref().get(index).copied().unwrap_or(T::ZERO)
+    }
+
+    /// The newest score.
+    #[inline]
+    pub fn last(&self) -> Option<T> {
+        (self.len > 0).then(|| self.get_back(1))
+    }
+
+    /// Mean of the last `window_size` scores, once that many were pushed.
+    #[inline]
+    pub fn window_mean(&self) -> Option<T> {
+        (self.len >= self.window_size as usize)
+            .then(|| T::Accumulator::window_mean(&self.total, &self.evicted, &self.fill, self.window_size))
+    }
+
+    /// `score[len − span] − score[len − 1]`, once `span` scores were pushed
+    /// (`2 <= span <= capacity`).
+    #[inline]
+    pub fn drop_over(&self, span: usize) -> Option<T> {
+        (span >= 1 && span <= self.len).then(|| self.get_back(span) - self.get_back(1))
+    }
+
+    /// Gives the storage back.
+    pub fn into_storage(self) -> S {
+        self.storage
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::num::Q16;
+
+    fn naive_mean(xs: &[f64], ws: usize) -> f64 {
+        xs[xs.len() - ws..].iter().sum::<f64>() / ws as f64
+    }
+
+    #[test]
+    fn mean_matches_naive_resum_over_many_blocks() {
+        let ws = 7;
+        let mut w = ScoreWindow::<f64, _>::new([0.0; 9], 9, ws as u32);
+        let mut xs = [0.0; 1000];
+        for i in 0..xs.len() {
+            let x = ((i * 37) % 101) as f64 / 101.0;
+            xs[i] = x;
+            w.push(x);
+            if i + 1 >= ws {
+                let m = w.window_mean().unwrap();
+                assert!((m - naive_mean(&xs[..=i], ws)).abs() < 1e-15, "at {i}");
+            } else {
+                assert!(w.window_mean().is_none());
+            }
+        }
+    }
+
+    #[test]
+    fn mean_survives_huge_values_leaving_the_window() {
+        let mut w = ScoreWindow::<f64, _>::new([0.0; 3], 3, 3);
+        for x in [1e300, 0.5, 0.5, 0.5, 0.5] {
+            w.push(x);
+        }
+        assert_eq!(w.window_mean(), Some(0.5));
+    }
+
+    #[test]
+    fn no_drift_after_a_million_tokens() {
+        let mut w = ScoreWindow::<f32, _>::new([0.0f32; 10], 10, 10);
+        for i in 0..1_000_000u32 {
+            w.push(if i % 2 == 0 { 0.1 } else { 0.7 });
+        }
+        // The last ten scores alternate: mean is exactly (0.1 + 0.7) / 2.
+        assert!((w.window_mean().unwrap() - 0.4).abs() < 1e-7);
+    }
+
+    #[test]
+    fn fixed_point_mean_is_exact() {
+        let mut w = ScoreWindow::<Q16, _>::new([Q16::ZERO; 4], 4, 4);
+        for i in 0..10_000 {
+            w.push(Q16::from_bits(i % 65536));
+        }
+        // (9996 + 9997 + 9998 + 9999) / 4 = 9997.5 LSB, rounded half away from zero.
+        assert_eq!(w.window_mean().unwrap().to_bits(), 9998);
+    }
+
+    #[test]
+    fn trend_reads_the_window_ends() {
+        let mut w = ScoreWindow::<f64, _>::new([0.0; 5], 5, 3);
+        for x in [0.9, 0.8, 0.7, 0.5] {
+            w.push(x);
+        }
+        assert!((w.drop_over(3).unwrap() - 0.3).abs() < 1e-12);
+        assert!((w.drop_over(4).unwrap() - 0.4).abs() < 1e-12);
+        assert_eq!(w.drop_over(5), None);
+        assert_eq!(w.last(), Some(0.5));
+    }
+
+    #[test]
+    fn clear_forgets_everything() {
+        let mut w = ScoreWindow::<f64, _>::new([0.0; 2], 2, 2);
+        w.push(0.1);
+        w.push(0.2);
+        w.clear();
+        assert!(w.is_empty());
+        assert_eq!(w.window_mean(), None);
+        w.push(0.9);
+        w.push(0.9);
+        assert_eq!(w.window_mean(), Some(0.9));
+    }
+}
