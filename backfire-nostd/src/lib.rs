@@ -15,6 +15,7 @@
 //! | module | what |
 //! |---|---|
 //! | [`num`] | the numeric backends — `f64`, `f32`, fixed-point [`num::Q16`] — behind [`num::Real`] |
+//! | [`check`] | parameter validation and its error type, shared by every model |
 //! | [`gate`] | score combination, the safety and streaming kernels as sans-IO monitors |
 //! | [`physics`] | constants, UPDE oscillator stepper, SEC functional, L16 controller |
 //! | [`observers`] | TCBO observer and controller, PGBO engine |
@@ -57,6 +58,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+pub mod check;
 pub mod gate;
 pub mod num;
 pub mod observers;

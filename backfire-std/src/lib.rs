@@ -9,3 +9,7 @@
 #![deny(missing_docs)]
 
 pub use backfire_nostd as core_kernel;
+
+pub mod error;
+
+pub use error::{BackfireError, BackfireResult};

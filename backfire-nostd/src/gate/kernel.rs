@@ -31,7 +31,7 @@ pub struct SafetyKernel<T> {
 
 impl<T: Real> SafetyKernel<T> {
     /// A kernel with a validated hard limit in `[0, 1]`.
-    pub fn new(hard_limit: f64) -> Result<Self, super::LimitError> {
+    pub fn new(hard_limit: f64) -> Result<Self, super::ParamError> {
         Ok(Self::with_limit(HardLimit::new(hard_limit)?))
     }
 

@@ -8,76 +8,9 @@
 
 use core::fmt;
 
+pub use crate::check::ParamError;
+use crate::check::{check_at_least, check_non_negative, check_order, check_positive, check_unit};
 use crate::num::Real;
-
-/// A parameter that failed validation: which one, its value, and the rule.
-///
-/// Renders as `{field} must be {rule}, got {value}`, e.g.
-/// `hard_limit must be in [0, 1], got 1.1` — the reference's wording.
-#[derive(Clone, Copy, Debug, PartialEq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct LimitError {
-    /// The configuration field name.
-    pub field: &'static str,
-    /// The rejected value (integers are carried exactly as `f64`).
-    pub value: f64,
-    /// What the value must satisfy, e.g. `"in [0, 1]"`.
-    pub rule: &'static str,
-}
-
-impl fmt::Display for LimitError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} must be {}, got {}", self.field, self.rule, self.value)
-    }
-}
-
-impl core::error::Error for LimitError {}
-
-/// Checks that `value` is a finite number in `[0, 1]`.
-pub fn check_unit(field: &'static str, value: f64) -> Result<f64, LimitError> {
-    if (0.0..=1.0).contains(&value) { Ok(value) } else { Err(LimitError { field, value, rule: "in [0, 1]" }) }
-}
-
-/// Checks that `value` is finite and strictly positive.
-pub fn check_positive(field: &'static str, value: f64) -> Result<f64, LimitError> {
-    if value.is_finite() && value > 0.0 {
-        Ok(value)
-    } else {
-        Err(LimitError { field, value, rule: "finite and > 0" })
-    }
-}
-
-/// Checks that a count is at least `min`.
-pub fn check_at_least(field: &'static str, value: usize, min: usize) -> Result<usize, LimitError> {
-    if value >= min {
-        return Ok(value);
-    }
-    let rule = match min {
-        1 => ">= 1",
-        2 => ">= 2",
-        _ => ">= its minimum",
-    };
-    Err(LimitError { field, value: value as f64, rule })
-}
-
-/// Checks `lower <= upper` for two already-validated limits.
-pub fn check_order(
-    lower_field: &'static str,
-    lower: f64,
-    upper_field: &'static str,
-    upper: f64,
-) -> Result<(), LimitError> {
-    if lower <= upper {
-        return Ok(());
-    }
-    // The rule names the other field; the value is the offending one.
-    let rule = match (lower_field, upper_field) {
-        ("hard_limit", "coherence_threshold") => "<= coherence_threshold",
-        ("coherence_threshold", "soft_limit") => "<= soft_limit",
-        _ => "<= the limit above it",
-    };
-    Err(LimitError { field: lower_field, value: lower, rule })
-}
 
 /// The hard floor: a token whose score is strictly below it halts the stream.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -94,7 +27,7 @@ impl<T: Real> HardLimit<T> {
     /// assert!(HardLimit::<f64>::new(f64::NAN).is_err());
     /// assert!(HardLimit::<f32>::new(2.0).is_err());
     /// ```
-    pub fn new(limit: f64) -> Result<Self, LimitError> {
+    pub fn new(limit: f64) -> Result<Self, ParamError> {
         Ok(HardLimit(T::from_f64(check_unit("hard_limit", limit)?)))
     }
 
@@ -136,11 +69,12 @@ impl<T: Real> StreamingLimits<T> {
         window_threshold: f64,
         trend_window: usize,
         trend_threshold: f64,
-    ) -> Result<Self, LimitError> {
+    ) -> Result<Self, ParamError> {
         let hard_limit = HardLimit::new(hard_limit)?;
-        let window_size = count_u32("window_size", check_at_least("window_size", window_size, 1)?)?;
+        let window_size = count_u32("window_size", check_at_least("window_size", window_size, 1, ">= 1")?)?;
         let window_threshold = check_unit("window_threshold", window_threshold)?;
-        let trend_window = count_u32("trend_window", check_at_least("trend_window", trend_window, 2)?)?;
+        let trend_window =
+            count_u32("trend_window", check_at_least("trend_window", trend_window, 2, ">= 2")?)?;
         let trend_threshold = check_positive("trend_threshold", trend_threshold)?;
         Ok(StreamingLimits {
             hard_limit,
@@ -183,8 +117,8 @@ impl<T: Real> StreamingLimits<T> {
     }
 }
 
-fn count_u32(field: &'static str, n: usize) -> Result<u32, LimitError> {
-    u32::try_from(n).map_err(|_| LimitError { field, value: n as f64, rule: "<= 4294967295" })
+fn count_u32(field: &'static str, n: usize) -> Result<u32, ParamError> {
+    u32::try_from(n).map_err(|_| ParamError { field, value: n as f64, rule: "<= 4294967295" })
 }
 
 /// The scorer's weights for the two divergences: finite, non-negative,
@@ -202,7 +136,7 @@ pub struct Weights<T> {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum WeightError {
     /// One weight is non-finite or negative.
-    Invalid(LimitError),
+    Invalid(ParamError),
     /// `|w_logic + w_fact − 1| > 1e-9`.
     Sum {
         /// The logical weight.
@@ -241,15 +175,8 @@ impl<T: Real> Weights<T> {
     /// assert!(Weights::<f64>::new(f64::NAN, 1.0).is_err());
     /// ```
     pub fn new(w_logic: f64, w_fact: f64) -> Result<Self, WeightError> {
-        let non_negative = |field, v: f64| {
-            if v.is_finite() && v >= 0.0 {
-                Ok(v)
-            } else {
-                Err(WeightError::Invalid(LimitError { field, value: v, rule: "finite and >= 0" }))
-            }
-        };
-        non_negative("w_logic", w_logic)?;
-        non_negative("w_fact", w_fact)?;
+        check_non_negative("w_logic", w_logic).map_err(WeightError::Invalid)?;
+        check_non_negative("w_fact", w_fact).map_err(WeightError::Invalid)?;
         if ((w_logic + w_fact) - 1.0).abs() > 1e-9 {
             return Err(WeightError::Sum { w_logic, w_fact });
         }
@@ -287,10 +214,10 @@ impl<T: Real> ScoreLimits<T> {
     /// let err = ScoreLimits::<f64>::new(0.8, 0.7).unwrap_err();
     /// assert_eq!(err.to_string(), "coherence_threshold must be <= soft_limit, got 0.8");
     /// ```
-    pub fn new(threshold: f64, soft_limit: f64) -> Result<Self, LimitError> {
+    pub fn new(threshold: f64, soft_limit: f64) -> Result<Self, ParamError> {
         let threshold = check_unit("coherence_threshold", threshold)?;
         let soft_limit = check_unit("soft_limit", soft_limit)?;
-        check_order("coherence_threshold", threshold, "soft_limit", soft_limit)?;
+        check_order("coherence_threshold", threshold, soft_limit, "<= soft_limit")?;
         Ok(ScoreLimits { threshold: T::from_f64(threshold), soft_limit: T::from_f64(soft_limit) })
     }
 
@@ -310,15 +237,6 @@ impl<T: Real> ScoreLimits<T> {
 mod tests {
     use super::*;
     use crate::testutil::render;
-
-    #[test]
-    fn unit_interval_accepts_bounds_and_rejects_nan() {
-        assert!(check_unit("x", 0.0).is_ok());
-        assert!(check_unit("x", 1.0).is_ok());
-        for bad in [f64::NAN, f64::INFINITY, -0.1, 1.1] {
-            assert!(check_unit("x", bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn messages_name_field_and_value() {
@@ -349,12 +267,5 @@ mod tests {
         assert!(matches!(Weights::<f64>::new(0.5, 0.3), Err(WeightError::Sum { .. })));
         assert!(matches!(Weights::<f64>::new(1.5, -0.5), Err(WeightError::Invalid(_))));
         assert!(matches!(Weights::<f64>::new(f64::INFINITY, 0.0), Err(WeightError::Invalid(_))));
-    }
-
-    #[test]
-    fn order_check_names_the_lower_field() {
-        let e = check_order("hard_limit", 0.7, "coherence_threshold", 0.6).unwrap_err();
-        assert_eq!(render(&e).as_str(), "hard_limit must be <= coherence_threshold, got 0.7");
-        assert!(check_order("hard_limit", 0.6, "coherence_threshold", 0.6).is_ok());
     }
 }

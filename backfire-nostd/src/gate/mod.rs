@@ -30,7 +30,7 @@ mod window;
 
 pub use interlock::Interlock;
 pub use kernel::{SafetyKernel, StreamingKernel};
-pub use limits::{HardLimit, LimitError, ScoreLimits, StreamingLimits, WeightError, Weights};
+pub use limits::{HardLimit, ParamError, ScoreLimits, StreamingLimits, WeightError, Weights};
 pub use monitor::{StorageTooSmall, StreamMonitor};
 pub use score::{CoherenceScore, clamp_score, divergence};
 pub use verdict::{HaltReason, Verdict};

@@ -1,0 +1,122 @@
+//! Parameter validation shared by every model.
+//!
+//! Constructors across the crate check their numbers with these functions
+//! and report a [`ParamError`] naming the field, the value and the rule, so
+//! that every message reads the same way:
+//! `hard_limit must be in [0, 1], got 1.1`.
+
+use core::fmt;
+
+/// A parameter that failed validation: which one, its value, and the rule.
+///
+/// Renders as `{field} must be {rule}, got {value}`, e.g.
+/// `hard_limit must be in [0, 1], got 1.1` — the reference's wording.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct ParamError {
+    /// The parameter name, as in the configuration.
+    pub field: &'static str,
+    /// The rejected value (integers are carried exactly as `f64`).
+    pub value: f64,
+    /// What the value must satisfy, e.g. `"in [0, 1]"`.
+    pub rule: &'static str,
+}
+
+impl fmt::Display for ParamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} must be {}, got {}", self.field, self.rule, self.value)
+    }
+}
+
+impl core::error::Error for ParamError {}
+
+impl ParamError {
+    /// An error for `field` = `value` breaking `rule`.
+    pub const fn new(field: &'static str, value: f64, rule: &'static str) -> Self {
+        ParamError { field, value, rule }
+    }
+}
+
+/// Checks that `value` is a finite number in `[0, 1]`.
+pub fn check_unit(field: &'static str, value: f64) -> Result<f64, ParamError> {
+    if (0.0..=1.0).contains(&value) { Ok(value) } else { Err(ParamError::new(field, value, "in [0, 1]")) }
+}
+
+/// Checks that `value` is finite (not NaN or ±∞).
+pub fn check_finite(field: &'static str, value: f64) -> Result<f64, ParamError> {
+    if value.is_finite() { Ok(value) } else { Err(ParamError::new(field, value, "finite")) }
+}
+
+/// Checks that `value` is finite and strictly positive.
+pub fn check_positive(field: &'static str, value: f64) -> Result<f64, ParamError> {
+    if value.is_finite() && value > 0.0 {
+        Ok(value)
+    } else {
+        Err(ParamError::new(field, value, "finite and > 0"))
+    }
+}
+
+/// Checks that `value` is finite and not negative.
+pub fn check_non_negative(field: &'static str, value: f64) -> Result<f64, ParamError> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(value)
+    } else {
+        Err(ParamError::new(field, value, "finite and >= 0"))
+    }
+}
+
+/// Checks that a count is at least `min` (`rule` spells it, e.g. `">= 1"`,
+/// so messages stay static strings).
+pub fn check_at_least(
+    field: &'static str,
+    value: usize,
+    min: usize,
+    rule: &'static str,
+) -> Result<usize, ParamError> {
+    if value >= min { Ok(value) } else { Err(ParamError::new(field, value as f64, rule)) }
+}
+
+/// Checks `lower <= upper` for two already-validated values; the error
+/// names the lower field, e.g. `rule = "<= coherence_threshold"`.
+pub fn check_order(
+    field: &'static str,
+    lower: f64,
+    upper: f64,
+    rule: &'static str,
+) -> Result<(), ParamError> {
+    if lower <= upper { Ok(()) } else { Err(ParamError::new(field, lower, rule)) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::render;
+
+    #[test]
+    fn unit_interval_accepts_bounds_and_rejects_nan() {
+        assert!(check_unit("x", 0.0).is_ok());
+        assert!(check_unit("x", 1.0).is_ok());
+        for bad in [f64::NAN, f64::INFINITY, -0.1, 1.1] {
+            assert!(check_unit("x", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn positive_and_non_negative_reject_non_finite() {
+        assert!(check_positive("dt", 0.0).is_err());
+        assert!(check_positive("dt", f64::INFINITY).is_err());
+        assert!(check_non_negative("sigma", 0.0).is_ok());
+        assert!(check_non_negative("sigma", -1e-300).is_err());
+        assert!(check_finite("f", f64::NAN).is_err());
+        assert!(check_finite("f", -1e300).is_ok());
+    }
+
+    #[test]
+    fn messages_name_field_rule_and_value() {
+        let e = check_at_least("window_size", 0, 1, ">= 1").unwrap_err();
+        assert_eq!(render(&e).as_str(), "window_size must be >= 1, got 0");
+        let e = check_order("hard_limit", 0.7, 0.6, "<= coherence_threshold").unwrap_err();
+        assert_eq!(render(&e).as_str(), "hard_limit must be <= coherence_threshold, got 0.7");
+        assert!(check_order("hard_limit", 0.6, 0.6, "<= coherence_threshold").is_ok());
+    }
+}
