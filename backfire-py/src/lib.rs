@@ -3,9 +3,11 @@
 
 use pyo3::prelude::*;
 
-/// The `backfire_kernel` module.
+/// The native part of the `backfire_kernel` package.
 #[pymodule]
-fn backfire_kernel(m: &Bound<'_, PyModule>) -> PyResult<()> {
+#[pyo3(name = "_native")]
+fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("__all__", Vec::<&str>::new())?;
     Ok(())
 }

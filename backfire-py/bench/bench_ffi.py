@@ -1,0 +1,110 @@
+"""Python-side timings of backfire_kernel (µs per call, medians).
+
+Run from the repo root after ``scripts/setup.sh``:
+
+    .venv/bin/python backfire-py/bench/bench_ffi.py [--quick] [--only SECTION]
+
+Every row is the median of several repeats of a ``timeit`` loop; ratios are
+computed from numbers measured in the same run, so machine noise largely
+cancels. Sections: gate (kernels, batch API, pure-Python fallback, the bare
+Python loop that calls the same lambda — the floor), physics, observers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import timeit
+from collections.abc import Callable
+
+import backfire_kernel as bk
+import director_ai
+
+ROWS: list[tuple[str, str, float]] = []
+
+
+def measure(section: str, name: str, fn: Callable[[], object], quick: bool) -> float:
+    """Median µs per call of ``fn``."""
+    number = 1
+    while True:  # calibrate: each sample runs ≥ ~20 ms
+        t = timeit.timeit(fn, number=number)
+        if t >= (0.005 if quick else 0.02) or number >= 1 << 20:
+            break
+        number *= 2
+    samples = timeit.repeat(fn, number=number, repeat=5 if quick else 15)
+    us = statistics.median(samples) / number * 1e6
+    ROWS.append((section, name, us))
+    print(f"{section:10s} {name:48s} {us:12.3f} µs", flush=True)
+    return us
+
+
+def bench_gate(quick: bool) -> None:
+    const = lambda token: 0.85  # noqa: E731 - the reference's benchmark callback
+    for n in (10, 100, 1000):
+        tokens = ["token "] * n
+        values = [0.85] * n
+        try:
+            import numpy
+
+            array = numpy.full(n, 0.85)
+        except ImportError:  # pragma: no cover
+            array = values
+        rust_safety, rust_stream = bk.SafetyKernel(0.5), bk.StreamingKernel()
+        py_safety, py_stream = director_ai.SafetyKernel(0.5), director_ai.StreamingKernel()
+
+        def bare_loop(tokens=tokens):
+            for t in tokens:
+                const(t)
+
+        measure("gate", f"bare_python_loop_{n}tok (floor)", bare_loop, quick)
+        measure("gate", f"rust_safety_kernel_{n}tok", lambda: rust_safety.stream_output(tokens, const), quick)
+        measure("gate", f"rust_streaming_kernel_{n}tok", lambda: rust_stream.stream_tokens(tokens, const), quick)
+        measure("gate", f"rust_safety_batch_{n}tok", lambda: rust_safety.stream_scores(tokens, values), quick)
+        measure("gate", f"rust_streaming_batch_list_{n}tok", lambda: rust_stream.stream_scores(tokens, values), quick)
+        measure("gate", f"rust_streaming_batch_numpy_{n}tok", lambda: rust_stream.stream_scores(tokens, array), quick)
+        measure("gate", f"python_safety_kernel_{n}tok", lambda: py_safety.stream_output(tokens, const), quick)
+        measure("gate", f"python_streaming_kernel_{n}tok", lambda: py_stream.stream_tokens(tokens, const), quick)
+    scorer = bk.CoherenceScorer()
+    py_scorer = director_ai.CoherenceScorer()
+    sky = ("What color is the sky?", "The sky is blue, consistent with reality")
+    measure("gate", "rust_scorer_review", lambda: scorer.review(*sky), quick)
+    measure("gate", "python_scorer_review", lambda: py_scorer.review(*sky), quick)
+
+
+SECTIONS: dict[str, Callable[[bool], None]] = {"gate": bench_gate}
+
+
+def ratio(a: str, b: str) -> float:
+    values = {name: us for _, name, us in ROWS}
+    return values[a] / values[b]
+
+
+def summary() -> None:
+    names = {name for _, name, _ in ROWS}
+    print("\nratios (same run):")
+    for n in (10, 100, 1000):
+        floor = f"bare_python_loop_{n}tok (floor)"
+        for kind in ("streaming_kernel", "safety_kernel"):
+            rust = f"rust_{kind}_{n}tok"
+            if {rust, floor} <= names:
+                print(f"  {rust:40s} / bare loop       = {ratio(rust, floor):6.2f}x")
+        py, rust = f"python_streaming_kernel_{n}tok", f"rust_streaming_kernel_{n}tok"
+        if {py, rust} <= names:
+            print(f"  {py:40s} / rust            = {ratio(py, rust):6.1f}x")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer, shorter samples")
+    parser.add_argument("--only", choices=sorted(SECTIONS), action="append", help="run only these sections")
+    args = parser.parse_args()
+    print(f"python {sys.version.split()[0]}, backfire_kernel {bk.__version__}")
+    for name in args.only or list(SECTIONS):
+        SECTIONS[name](args.quick)
+    summary()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
