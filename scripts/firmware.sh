@@ -44,9 +44,14 @@ install_tools() {
     local installed
     installed=$(rustup target list --installed)
     for target in thumbv7em-none-eabihf thumbv6m-none-eabi; do
-        grep -qx "$target" <<<"$installed" || { log "rustup target add $target"; rustup target add "$target"; }
+        if ! grep -qx "$target" <<<"$installed"; then
+            log "rustup target add $target"
+            rustup target add "$target"
+        fi
     done
-    if ! defmt-print --version 2>/dev/null | grep -q "^defmt-print $DEFMT_PRINT_VERSION"; then
+    local have
+    have=$(defmt-print --version 2>/dev/null || true)
+    if [[ $have != "defmt-print $DEFMT_PRINT_VERSION"* ]]; then
         log "cargo install defmt-print $DEFMT_PRINT_VERSION (~2 min)"
         cargo install --locked --quiet defmt-print --version "$DEFMT_PRINT_VERSION"
     fi
@@ -62,21 +67,28 @@ run_image() {
     return "${PIPESTATUS[0]}"
 }
 
+# The images: name | cargo run arguments | ELF (under firmware-example/) | core | backend
+IMAGES=(
+    "m4f||target/thumbv7em-none-eabihf/release/backfire-firmware|Cortex-M4F (mps2-an386)|f32"
+    "m0|--target thumbv6m-none-eabi|target/thumbv6m-none-eabi/release/backfire-firmware|Cortex-M0 (microbit)|Q16.16"
+    "m4f-gate|--example gate|target/thumbv7em-none-eabihf/release/examples/gate|Cortex-M4F (mps2-an386)|f32"
+    "m0-gate|--example gate --target thumbv6m-none-eabi|target/thumbv6m-none-eabi/release/examples/gate|Cortex-M0 (microbit)|Q16.16"
+)
+# Measured by `footprint` only: the fixed-point backend on the M4F.
+EXTRA_IMAGES=(
+    "m4f-q16|--features q16|target/thumbv7em-none-eabihf/release/backfire-firmware|Cortex-M4F (mps2-an386)|Q16.16"
+)
+
 cmd_test() {
     install_tools
-    local status=0
-    run_image m4f || { log "M4F image FAILED"; status=1; }
-    run_image m0 --target thumbv6m-none-eabi || { log "M0 image FAILED"; status=1; }
-    [ $status = 0 ] && log "firmware: both images passed under QEMU"
+    local status=0 image name args
+    for image in "${IMAGES[@]}"; do
+        IFS='|' read -r name args _ <<<"$image"
+        # shellcheck disable=SC2086 # args are words
+        run_image "$name" $args || { log "$name FAILED"; status=1; }
+    done
+    if [ $status = 0 ]; then log "firmware: all images passed under QEMU"; fi
     return $status
-}
-
-# elf_of NAME -> path of the image's ELF (after run_image)
-elf_of() {
-    case $1 in
-        m4f | m4f-q16) echo "$fw/target/thumbv7em-none-eabihf/release/backfire-firmware" ;;
-        m0) echo "$fw/target/thumbv6m-none-eabi/release/backfire-firmware" ;;
-    esac
 }
 
 # Flash bytes of an ELF: every allocated section with contents
@@ -110,44 +122,44 @@ flash_breakdown() {
         }'
 }
 
-# field LOG TEXT -> the first number after TEXT (a literal string) in LOG
+# field LOG TEXT -> the first number after TEXT (a literal string) in LOG,
+# or "-" if the image does not report it
 field() {
-    grep -m1 -F -- "$2" "$1" | awk -v p="$2" '{
-        s = substr($0, index($0, p) + length(p))
-        if (match(s, /[0-9]+(\.[0-9]+)?/)) print substr(s, RSTART, RLENGTH)
-    }'
+    awk -v p="$2" '
+        !found && (i = index($0, p)) {
+            s = substr($0, i + length(p))
+            if (match(s, /[0-9]+(\.[0-9]+)?/)) { print substr(s, RSTART, RLENGTH); found = 1 }
+        }
+        END { if (!found) print "-" }' "$1"
 }
 
 cmd_footprint() {
     install_tools
-    local images=(m4f m0 m4f-q16)
-    run_image m4f >/dev/null
-    local m4f_flash m4f_ram m4f_breakdown
-    m4f_flash=$(flash_bytes "$(elf_of m4f)")
-    m4f_ram=$(ram_bytes "$(elf_of m4f)")
-    m4f_breakdown=$(flash_breakdown "$(elf_of m4f)")
-    arm-none-eabi-nm -C "$(elf_of m4f)" | grep -q __rust_alloc && { log "an allocator is linked"; return 1; }
-    run_image m0 --target thumbv6m-none-eabi >/dev/null
-    # Built last: it overwrites the M4F ELF.
-    run_image m4f-q16 --features q16 >/dev/null
-    local m4f_q16_flash
-    m4f_q16_flash=$(flash_bytes "$(elf_of m4f-q16)")
-
-    echo "| image | core | backend | flash (bytes) | static RAM (bytes) | stack peak (bytes) | SafetyKernel::push (instr/token) | StreamingKernel::push (instr/token) |"
-    echo "|---|---|---|---|---|---|---|---|"
-    for name in "${images[@]}"; do
-        local l="$logs/$name.log" core backend flash ram
-        case $name in
-            m4f) core="Cortex-M4F (mps2-an386)"; backend=f32; flash=$m4f_flash; ram=$m4f_ram ;;
-            m0) core="Cortex-M0 (microbit)"; backend=Q16.16; flash=$(flash_bytes "$(elf_of m0)"); ram=$(ram_bytes "$(elf_of m0)") ;;
-            m4f-q16) core="Cortex-M4F (mps2-an386)"; backend="Q16.16 (--features q16)"; flash=$m4f_q16_flash; ram=$(ram_bytes "$(elf_of m4f-q16)") ;;
-        esac
-        echo "| $name | $core | $backend | $flash | $ram | $(field "$l" "stack: peak") | $(field "$l" "cost SafetyKernel::push:") | $(field "$l" "cost StreamingKernel::push (window 10, trend 5):") |"
+    local image name args elf core backend rows=() breakdown=""
+    for image in "${IMAGES[@]}" "${EXTRA_IMAGES[@]}"; do
+        IFS='|' read -r name args elf core backend <<<"$image"
+        # shellcheck disable=SC2086 # args are words
+        run_image "$name" $args >/dev/null
+        # Measured right away: later builds may overwrite the ELF.
+        elf="$fw/$elf"
+        if arm-none-eabi-nm -C "$elf" | grep -q __rust_alloc; then
+            log "$name: an allocator is linked"
+            return 1
+        fi
+        local l="$logs/$name.log"
+        rows+=("| $name | $core | $backend | $(flash_bytes "$elf") | $(ram_bytes "$elf") | $(field "$l" "stack: peak") | $(field "$l" "cost SafetyKernel::push:") | $(field "$l" "cost StreamingKernel::push (window 10, trend 5):") | $(field "$l" "cost i64 / i64 division (the Q16.16 window mean):") |")
+        if [ "$name" = m4f ]; then breakdown=$(flash_breakdown "$elf"); fi
     done
+
+    echo "| image | core | backend | flash (bytes) | static RAM (bytes) | stack peak (bytes) | SafetyKernel::push (instr/token) | StreamingKernel::push (instr/token) | i64 division (instr) |"
+    echo "|---|---|---|---|---|---|---|---|---|"
+    printf '%s\n' "${rows[@]}"
+    echo
+    echo "m4f, m0: the on-target test; *-gate: examples/gate.rs, one StreamingKernel and a canned stream (the gate-only image)."
     echo
     echo "RAM of one monitor (window 10), from the firmware's size_of: StreamingKernel<f32, [f32; 10]> = $(field "$logs/m4f.log" "StreamingKernel<f32, [f32; 10]> =") bytes, StreamingKernel<Q16, [Q16; 10]> = $(field "$logs/m4f.log" "StreamingKernel<Q16, [Q16; 10]> =") bytes (budget 128)."
     echo
-    echo "M4F flash by origin (bytes): $m4f_breakdown."
+    echo "m4f flash by origin (bytes): $breakdown."
     echo
     echo "Instructions: QEMU -icount shift=0, SysTick calibrated on a loop of known length; net of the feeding loop; 2000 tokens, steady state (no halt)."
 }

@@ -15,7 +15,7 @@ use defmt::Str;
 use backfire_nostd::gate::HaltReason;
 use backfire_nostd::num::Real;
 
-use crate::backend::{Num, TOLERANCE};
+use backfire_firmware::backend::{Num, TOLERANCE};
 
 /// Counts passed and failed checks.
 pub struct Checker {

@@ -15,20 +15,15 @@
 #![no_std]
 #![no_main]
 
-// Links the defmt global logger (defmt frames over semihosting).
-use defmt_semihosting as _;
-
-mod backend;
-mod board;
 mod check;
-mod cost;
 mod suite;
 
+use backfire_firmware::backend::Num;
+use backfire_firmware::board;
+use backfire_firmware::cost::Meter;
 use backfire_nostd::num::Real;
 
-use crate::backend::Num;
 use crate::check::Checker;
-use crate::cost::Meter;
 
 #[cortex_m_rt::entry]
 fn main() -> ! {

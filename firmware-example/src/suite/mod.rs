@@ -11,7 +11,7 @@ mod streaming;
 mod validation;
 
 use crate::check::Checker;
-use crate::cost::Meter;
+use backfire_firmware::cost::Meter;
 
 /// One group of on-target checks and measurements.
 pub struct Suite {

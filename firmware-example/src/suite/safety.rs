@@ -6,9 +6,9 @@ use backfire_nostd::gate::{SafetyKernel, Verdict};
 use backfire_nostd::num::Real;
 
 use super::Suite;
-use crate::backend::Num;
 use crate::check::{Checker, Reason, label};
-use crate::cost::Meter;
+use backfire_firmware::backend::Num;
+use backfire_firmware::cost::Meter;
 use defmt::Str;
 
 pub const SUITE: Suite = Suite { name: || defmt::intern!("safety_kernel"), check, cost };

@@ -6,8 +6,8 @@ use backfire_nostd::gate::{SafetyKernel, StorageTooSmall, StreamingKernel, Strea
 use backfire_nostd::num::Real;
 
 use super::Suite;
-use crate::backend::Num;
 use crate::check::Checker;
+use backfire_firmware::backend::Num;
 
 pub const SUITE: Suite = Suite { name: || defmt::intern!("validation"), check, cost: super::no_cost };
 
