@@ -5,6 +5,9 @@
 #                                   both images, fail on any mismatch/hang
 #   scripts/firmware.sh footprint   flash/RAM per image and instructions per
 #                                   token, as a Markdown table
+#   scripts/firmware.sh lint        cargo fmt --check and clippy -D warnings
+#                                   on firmware-example (outside the root
+#                                   workspace, so the root checks miss it)
 #   scripts/firmware.sh install     only install the tools
 #
 # Images (firmware-example/, one command each):
@@ -91,6 +94,19 @@ cmd_test() {
     return $status
 }
 
+cmd_lint() {
+    install_tools
+    (
+        cd "$fw"
+        cargo fmt --check
+        for target in thumbv7em-none-eabihf thumbv6m-none-eabi; do
+            cargo clippy --quiet --release --target "$target" --bins --examples -- -D warnings
+        done
+        cargo clippy --quiet --release --features q16 --bins --examples -- -D warnings
+    )
+    log "firmware: fmt and clippy clean"
+}
+
 # Flash bytes of an ELF: every allocated section with contents
 # (vector table, text, rodata, data initialisers).
 flash_bytes() {
@@ -169,9 +185,10 @@ trap 'rm -rf "$logs"' EXIT
 case "${1:-}" in
     test) cmd_test ;;
     footprint) cmd_footprint ;;
+    lint) cmd_lint ;;
     install) install_tools ;;
     *)
-        echo "usage: $0 test|footprint|install" >&2
+        echo "usage: $0 test|footprint|lint|install" >&2
         exit 2
         ;;
 esac

@@ -11,6 +11,9 @@ mod selected {
     /// (~1e-7). 1e-6 leaves headroom without hiding a wrong formula: the
     /// reference prints halt numbers to 4 decimals.
     pub const TOLERANCE: f64 = 1e-6;
+
+    /// Not fixed point.
+    pub const FIXED_POINT: bool = false;
 }
 
 #[cfg(any(board = "microbit", feature = "q16"))]
@@ -23,6 +26,9 @@ mod selected {
     /// nearest LSB (±0.5) and the window mean rounds once more, so a
     /// correct result is within 1.5 LSB of the `f64` value.
     pub const TOLERANCE: f64 = 2.0 / 65536.0;
+
+    /// Fixed point.
+    pub const FIXED_POINT: bool = true;
 }
 
-pub use selected::{Num, TOLERANCE};
+pub use selected::{FIXED_POINT, Num, TOLERANCE};
