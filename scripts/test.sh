@@ -24,9 +24,10 @@ cargo build -p backfire-nostd --locked --target thumbv7em-none-eabihf --features
 step "pytest (backfire-py/tests) against the installed wheel"
 .venv/bin/python -m pytest backfire-py/tests -q
 
-if [ -x scripts/firmware.sh ]; then
-    step "firmware under QEMU (Cortex-M4F and Cortex-M0)"
-    scripts/firmware.sh test
-fi
+step "firmware: fmt and clippy (its own workspace)"
+scripts/firmware.sh lint
+
+step "firmware under QEMU (Cortex-M4F and Cortex-M0)"
+scripts/firmware.sh test
 
 step "all checks passed"
