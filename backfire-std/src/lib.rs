@@ -11,6 +11,7 @@
 //! |---|---|
 //! | [`config`] | [`BackfireConfig`] (serde, JSON/TOML) and its validated form [`ValidConfig`] |
 //! | [`kernel`] | [`SafetyKernel`] and [`StreamingKernel`]: tokens and callbacks around the core monitors |
+//! | [`scorer`] | [`CoherenceScorer`]: NLI and knowledge divergences combined by the core |
 //! | [`session`] | [`StreamSession`]: what one stream did (text stored once, scores, times, halt) |
 //! | [`error`] | [`BackfireError`], the one error type |
 //!
@@ -38,9 +39,11 @@ pub use backfire_nostd as core_kernel;
 pub mod config;
 pub mod error;
 pub mod kernel;
+pub mod scorer;
 pub mod session;
 
 pub use config::{BackfireConfig, ValidConfig};
 pub use error::{BackfireError, BackfireResult};
 pub use kernel::{SafetyKernel, ScoreFailure, StreamingKernel};
+pub use scorer::CoherenceScorer;
 pub use session::{StreamSession, Timestamps, TokenEvent};
