@@ -101,11 +101,16 @@ impl Default for BackfireConfig {
 impl BackfireConfig {
     /// Parses a JSON object and validates it.
     ///
-    /// Errors: `config error: JSON parse error: …` for malformed text, wrong
-    /// types (a float or negative number for a count, `null`), or unknown
-    /// keys; `config error: <field> must be …, got …` for a value that
-    /// fails [`validate`](Self::validate).
+    /// Errors: `config error: JSON parse error: …` for malformed text, an
+    /// array instead of an object, wrong types (a float or negative number
+    /// for a count, `null`) or unknown keys; `config error: <field> must be
+    /// …, got …` for a value that fails [`validate`](Self::validate).
     pub fn from_json(text: &str) -> BackfireResult<Self> {
+        // serde maps a JSON array onto the fields by position; a reordered
+        // or shortened list would then configure the wrong thresholds.
+        if text.trim_start().starts_with('[') {
+            return Err(BackfireError::Config("JSON parse error: expected an object, got an array".into()));
+        }
         let config: Self = serde_json::from_str(text)
             .map_err(|e| BackfireError::Config(format!("JSON parse error: {e}")))?;
         config.validate()?;
