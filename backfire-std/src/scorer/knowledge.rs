@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::words::{WordSet, Words};
+use super::words::{WordSet, Words, fingerprint};
 
 /// One fact: a key phrase (`"sky color"`) and its value (`"blue"`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -90,21 +90,19 @@ pub struct InMemoryKnowledge {
 #[derive(Clone, Debug, PartialEq)]
 struct StoredFact {
     fact: Fact,
-    /// Distinct lowercased words of the key, sorted.
-    key_words: Vec<String>,
+    /// Lowercased words of the key with their fingerprints, computed once.
+    key_words: Vec<(u64, String)>,
 }
 
 impl StoredFact {
     fn new(fact: Fact) -> Self {
         let words = Words::of(&fact.key);
-        let mut key_words: Vec<String> = words.iter().map(str::to_owned).collect();
-        key_words.sort_unstable();
-        key_words.dedup();
+        let key_words = words.iter().map(|w| (fingerprint(w), w.to_owned())).collect();
         StoredFact { fact, key_words }
     }
 
     fn answers(&self, query: &WordSet<'_>) -> bool {
-        self.key_words.iter().any(|w| query.contains(w))
+        self.key_words.iter().any(|(f, w)| query.contains_fingerprinted(*f, w))
     }
 }
 

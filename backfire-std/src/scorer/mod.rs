@@ -213,15 +213,14 @@ impl CoherenceScorer {
 /// fact has no value words and so is no evidence.
 fn judge(fact: &Fact, output: &WordSet<'_>) -> Option<f64> {
     let value = Words::of(&fact.value);
-    let value = value.set();
-    if value.is_empty() {
-        return None;
-    }
-    if value.is_subset_of(output) {
+    let mut value_words = value.iter().peekable();
+    value_words.peek()?;
+    if value_words.all(|w| output.contains(w)) {
         return Some(DIVERGENCE_ALIGNED);
     }
     let key = Words::of(&fact.key);
-    Some(if key.set().intersects(output) { DIVERGENCE_CONTRADICTED } else { DIVERGENCE_NEUTRAL })
+    let about_the_key = key.iter().any(|w| output.contains(w));
+    Some(if about_the_key { DIVERGENCE_CONTRADICTED } else { DIVERGENCE_NEUTRAL })
 }
 
 impl fmt::Debug for CoherenceScorer {
