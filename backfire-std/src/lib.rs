@@ -4,12 +4,46 @@
 //! the `no_std` core, loads configuration files, drives the kernels with
 //! tokens and callbacks, records sessions and reports errors. Every formula
 //! lives in `backfire-nostd`.
+//!
+//! ## Layers
+//!
+//! | module | what |
+//! |---|---|
+//! | [`config`] | [`BackfireConfig`] (serde, JSON/TOML) and its validated form [`ValidConfig`] |
+//! | [`kernel`] | [`SafetyKernel`] and [`StreamingKernel`]: tokens and callbacks around the core monitors |
+//! | [`scorer`] | [`CoherenceScorer`]: NLI and knowledge divergences combined by the core |
+//! | [`session`] | [`StreamSession`]: what one stream did (text stored once, scores, times, halt) |
+//! | [`error`] | [`BackfireError`], the one error type |
+//!
+//! ## Example
+//!
+//! ```
+//! use backfire_std::{BackfireConfig, StreamingKernel};
+//!
+//! let config = BackfireConfig::from_toml("hard_limit = 0.4\nwindow_size = 4")?;
+//! let kernel = StreamingKernel::from_config(&config)?;
+//! let session = kernel.stream_tokens(&["The ", "sky ", "is ", "green."], |token| {
+//!     if token.starts_with("green") { 0.2 } else { 0.9 }
+//! });
+//! assert!(session.halted());
+//! assert_eq!(session.output(), "The sky is ");
+//! assert_eq!(session.halt_reason(), "hard_limit (0.2000 < 0.4)");
+//! # Ok::<(), backfire_std::BackfireError>(())
+//! ```
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub use backfire_nostd as core_kernel;
 
+pub mod config;
 pub mod error;
+pub mod kernel;
+pub mod scorer;
+pub mod session;
 
+pub use config::{BackfireConfig, ValidConfig};
 pub use error::{BackfireError, BackfireResult};
+pub use kernel::{SafetyKernel, ScoreFailure, StreamingKernel};
+pub use scorer::CoherenceScorer;
+pub use session::{StreamSession, Timestamps, TokenEvent};

@@ -1,0 +1,492 @@
+//! The two kernels with tokens, callbacks and sessions around the core's
+//! sans-IO monitors.
+//!
+//! ```text
+//!  tokens ──► token loop ──score(i, token)──► caller's callback
+//!                 │  ▲                              │
+//!                 │  └──────── f64 / failure ◄──────┘
+//!                 ▼
+//!      Interlock (latch) ──► HardLimit / StreamMonitor (core) ──► Verdict
+//!                 │
+//!                 ▼
+//!           StreamSession (text once, scores, times, halt)
+//! ```
+//!
+//! Both kernels share one token loop (`run_stream`); they differ only in
+//! the check a score goes through: [`SafetyKernel`] applies the hard limit,
+//! [`StreamingKernel`] a fresh core [`StreamMonitor`] per stream (hard
+//! limit, window mean, downward trend). Every decision is the core's.
+//!
+//! # The token loop (spec/10 §5.2)
+//!
+//! For each token, in order:
+//!
+//! 1. If the kernel's latch is off, the stream halts with `kernel_inactive`
+//!    at this index; the callback is not called and the token is not
+//!    recorded.
+//! 2. The token is scored. A non-finite value, a panicking callback or a
+//!    [`ScoreFailure::Halt`] halts the stream whatever the hard limit (even
+//!    0) and is recorded as 0.0; [`ScoreFailure::Abort`] stops at once and
+//!    hands the caller's error back.
+//! 3. The score goes through the core's checks. A hard-limit halt trips the
+//!    latch; window and trend halts end only this stream.
+//!
+//! The latch is read before the callback, not after it: a callback that
+//! re-enters the same kernel and halts it is seen by the outer stream at its
+//! next token, as in the reference (spec/10 §5.5).
+
+use std::any::Any;
+use std::convert::Infallible;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use backfire_nostd::gate::{
+    HaltReason, HardLimit, Interlock, SAFETY_INTERRUPT, StreamMonitor, StreamingLimits, Verdict,
+};
+
+use crate::config::{BackfireConfig, ValidConfig};
+use crate::error::{BackfireError, BackfireResult};
+use crate::session::{Clock, StreamSession, Timestamps};
+
+/// Why a score could not be produced, as told by a
+/// [`stream_with`](StreamingKernel::stream_with) scorer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScoreFailure<E> {
+    /// Scoring failed (an exception in a callback, a wrong return type, …):
+    /// the token halts the stream like a non-finite score, and the session
+    /// records `hard_limit (<message>)` as the reason.
+    Halt(String),
+    /// Stop streaming now and return `Err(E)` to the caller, recording
+    /// nothing (the Python layer uses it for `KeyboardInterrupt`).
+    Abort(E),
+}
+
+/// The shared token loop: see the module documentation.
+fn run_stream<S, E>(
+    tokens: &[S],
+    interlock: &Interlock,
+    mode: Option<Timestamps>,
+    mut check: impl FnMut(f64) -> Verdict<f64>,
+    mut score: impl FnMut(usize, &str) -> Result<f64, ScoreFailure<E>>,
+) -> Result<StreamSession, E>
+where
+    S: AsRef<str>,
+{
+    let clock = Clock::start(mode);
+    let mut session = StreamSession::for_input(tokens, mode);
+    for (index, token) in tokens.iter().enumerate() {
+        if !interlock.is_active() {
+            session.record_halt(index, HaltReason::Inactive, None);
+            break;
+        }
+        let token = token.as_ref();
+        let (value, cause) = match score(index, token) {
+            Ok(value) => (value, None),
+            // NaN is the core's "no valid measurement": it halts at any limit.
+            Err(ScoreFailure::Halt(cause)) => (f64::NAN, Some(cause)),
+            Err(ScoreFailure::Abort(error)) => return Err(error),
+        };
+        let timestamp = clock.lap();
+        let verdict = interlock.observe(check(value));
+        session.record(token, if value.is_finite() { value } else { 0.0 }, timestamp);
+        if let Verdict::Halt(reason) = verdict {
+            session.record_halt(index, reason, cause);
+            break;
+        }
+    }
+    session.finish(clock.elapsed_s());
+    Ok(session)
+}
+
+/// A plain `f64` callback as a scorer: a panic becomes a recorded
+/// [`ScoreFailure::Halt`].
+///
+/// `AssertUnwindSafe` is sound here because a callback that panicked is
+/// never called again by this stream, so its possibly broken state is not
+/// observed by us.
+fn guarded<'a>(
+    callback: &'a mut impl FnMut(&str) -> f64,
+) -> impl FnMut(usize, &str) -> Result<f64, ScoreFailure<Infallible>> + 'a {
+    move |_, token| {
+        catch_unwind(AssertUnwindSafe(|| callback(token)))
+            .map_err(|payload| ScoreFailure::Halt(format!("callback panicked: {}", panic_message(&*payload))))
+    }
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    match payload.downcast_ref::<&str>() {
+        Some(s) => s,
+        None => payload.downcast_ref::<String>().map_or("non-string panic payload", String::as_str),
+    }
+}
+
+/// Precomputed scores as a scorer; lengths must match.
+fn precomputed<'a, S>(
+    tokens: &[S],
+    scores: &'a [f64],
+) -> BackfireResult<impl FnMut(usize, &str) -> Result<f64, ScoreFailure<Infallible>> + 'a> {
+    if scores.len() != tokens.len() {
+        return Err(BackfireError::Validation(format!(
+            "scores must have one value per token, got {} scores for {} tokens",
+            scores.len(),
+            tokens.len()
+        )));
+    }
+    // The lengths match, so the NaN fallback (which would halt) is never used.
+    Ok(move |i, _: &str| Ok(scores.get(i).copied().unwrap_or(f64::NAN)))
+}
+
+fn infallible<T>(result: Result<T, Infallible>) -> T {
+    match result {
+        Ok(value) => value,
+        Err(never) => match never {},
+    }
+}
+
+/// The basic gate: every token's score must reach the hard limit.
+///
+/// Unlike the reference, a halt is final: after a hard-limit halt (or an
+/// [`emergency_stop`](Self::emergency_stop)) every stream halts at its first
+/// token with `kernel_inactive`, without calling the callback, until
+/// [`reactivate`](Self::reactivate).
+///
+/// ```
+/// use backfire_std::SafetyKernel;
+/// let kernel = SafetyKernel::new(0.5)?;
+/// assert_eq!(kernel.stream_output(&["Hello ", "world"], |_| 0.8), "Hello world");
+/// assert_eq!(kernel.stream_output(&["Hello ", "world"], |_| 0.3), "[KERNEL INTERRUPT: COHERENCE LIMIT EXCEEDED]");
+/// assert!(!kernel.is_active());
+/// assert_eq!(kernel.stream_output(&["a"], |_| 0.9), "[KERNEL INTERRUPT: kernel_inactive]");
+/// kernel.reactivate();
+/// assert_eq!(kernel.stream_output(&["a"], |_| 0.9), "a");
+/// # Ok::<(), backfire_std::BackfireError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct SafetyKernel {
+    hard_limit: HardLimit<f64>,
+    interlock: Interlock,
+    timestamps: Timestamps,
+}
+
+impl SafetyKernel {
+    /// A kernel with a hard limit in `[0, 1]` (validated, unlike the
+    /// reference).
+    pub fn new(hard_limit: f64) -> BackfireResult<Self> {
+        Ok(Self::with_limit(HardLimit::new(hard_limit)?))
+    }
+
+    /// A kernel with the configuration's hard limit.
+    pub fn from_valid(config: &ValidConfig) -> Self {
+        Self::with_limit(config.hard_limit())
+    }
+
+    /// Validates `config` and uses its hard limit.
+    pub fn from_config(config: &BackfireConfig) -> BackfireResult<Self> {
+        Ok(Self::from_valid(&config.validate()?))
+    }
+
+    fn with_limit(hard_limit: HardLimit<f64>) -> Self {
+        SafetyKernel { hard_limit, interlock: Interlock::new(), timestamps: Timestamps::default() }
+    }
+
+    /// The same kernel recording time as `mode` says.
+    pub fn with_timestamps(mut self, mode: Timestamps) -> Self {
+        self.timestamps = mode;
+        self
+    }
+
+    /// The hard limit.
+    pub fn hard_limit(&self) -> f64 {
+        self.hard_limit.value()
+    }
+
+    /// Streams `tokens`, scoring each with `score(index, token)`; see the
+    /// module documentation for the loop and [`ScoreFailure`] for failures.
+    pub fn stream_with<S: AsRef<str>, E>(
+        &self,
+        tokens: &[S],
+        score: impl FnMut(usize, &str) -> Result<f64, ScoreFailure<E>>,
+    ) -> Result<StreamSession, E> {
+        self.run(tokens, Some(self.timestamps), score)
+    }
+
+    /// Streams `tokens`, scoring each with `callback`. A panicking callback
+    /// or a non-finite score halts the stream.
+    pub fn stream_tokens<S: AsRef<str>>(
+        &self,
+        tokens: &[S],
+        mut callback: impl FnMut(&str) -> f64,
+    ) -> StreamSession {
+        infallible(self.stream_with(tokens, guarded(&mut callback)))
+    }
+
+    /// Streams `tokens` with one precomputed score each (the batch entry
+    /// point: no callback per token). Errors if the lengths differ.
+    pub fn stream_scores<S: AsRef<str>>(
+        &self,
+        tokens: &[S],
+        scores: &[f64],
+    ) -> BackfireResult<StreamSession> {
+        Ok(infallible(self.stream_with(tokens, precomputed(tokens, scores)?)))
+    }
+
+    /// The reference's interface: the concatenated tokens, or
+    /// [`SAFETY_INTERRUPT`] if a score halted the stream, or
+    /// `[KERNEL INTERRUPT: kernel_inactive]` if the kernel was already
+    /// halted.
+    pub fn stream_output<S: AsRef<str>>(
+        &self,
+        tokens: &[S],
+        mut callback: impl FnMut(&str) -> f64,
+    ) -> String {
+        let session = infallible(self.run(tokens, None, guarded(&mut callback)));
+        match session.halt() {
+            None => session.into_output(),
+            Some(HaltReason::Inactive) => interrupt(&session),
+            Some(_) => SAFETY_INTERRUPT.to_owned(),
+        }
+    }
+
+    fn run<S: AsRef<str>, E>(
+        &self,
+        tokens: &[S],
+        mode: Option<Timestamps>,
+        score: impl FnMut(usize, &str) -> Result<f64, ScoreFailure<E>>,
+    ) -> Result<StreamSession, E> {
+        let hard_limit = self.hard_limit;
+        let check = move |s| hard_limit.check(s).map_or_else(Verdict::Halt, |()| Verdict::Continue);
+        run_stream(tokens, &self.interlock, mode, check, score)
+    }
+
+    /// The latch, shareable with a supervisor.
+    pub fn interlock(&self) -> &Interlock {
+        &self.interlock
+    }
+
+    /// `false` after a hard-limit halt or an emergency stop.
+    pub fn is_active(&self) -> bool {
+        self.interlock.is_active()
+    }
+
+    /// Halts the kernel: every later token halts until
+    /// [`reactivate`](Self::reactivate). Idempotent.
+    pub fn emergency_stop(&self) {
+        self.interlock.emergency_stop();
+    }
+
+    /// Clears the latch.
+    pub fn reactivate(&self) {
+        self.interlock.reactivate();
+    }
+}
+
+/// `[KERNEL INTERRUPT: <halt_reason>]`.
+fn interrupt(session: &StreamSession) -> String {
+    format!("[KERNEL INTERRUPT: {}]", session.halt_reason())
+}
+
+/// The streaming gate: hard limit, sliding-window mean and downward trend
+/// over each stream, with a latch across streams.
+///
+/// Methods take `&self`: each stream gets its own core [`StreamMonitor`]
+/// (one allocation of `max(window_size, trend_window)` scores per stream),
+/// and the latch is atomic, so a callback may run the same kernel and a
+/// supervisor may call [`emergency_stop`](Self::emergency_stop) meanwhile.
+///
+/// ```
+/// use backfire_std::{BackfireConfig, StreamingKernel};
+/// let config = BackfireConfig { window_size: 3, window_threshold: 0.7, ..Default::default() };
+/// let kernel = StreamingKernel::from_config(&config)?;
+/// let session = kernel.stream_tokens(&["a ", "b ", "c ", "d"], |_| 0.6);
+/// assert_eq!(session.halt_reason(), "window_avg (0.6000 < 0.7)");
+/// assert_eq!(session.halt_index(), Some(2));
+/// assert_eq!(session.output(), "a b ");
+/// assert!(kernel.is_active()); // window halts do not latch
+/// # Ok::<(), backfire_std::BackfireError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct StreamingKernel {
+    limits: StreamingLimits<f64>,
+    interlock: Interlock,
+    timestamps: Timestamps,
+}
+
+impl StreamingKernel {
+    /// A kernel for a validated configuration.
+    pub fn new(config: &ValidConfig) -> Self {
+        StreamingKernel {
+            limits: *config.streaming_limits(),
+            interlock: Interlock::new(),
+            timestamps: Timestamps::default(),
+        }
+    }
+
+    /// Validates `config` and builds a kernel for it.
+    pub fn from_config(config: &BackfireConfig) -> BackfireResult<Self> {
+        Ok(Self::new(&config.validate()?))
+    }
+
+    /// The same kernel recording time as `mode` says.
+    pub fn with_timestamps(mut self, mode: Timestamps) -> Self {
+        self.timestamps = mode;
+        self
+    }
+
+    /// The limits the kernel enforces.
+    pub fn limits(&self) -> &StreamingLimits<f64> {
+        &self.limits
+    }
+
+    /// Streams `tokens`, scoring each with `score(index, token)`; see the
+    /// module documentation for the loop and [`ScoreFailure`] for failures.
+    pub fn stream_with<S: AsRef<str>, E>(
+        &self,
+        tokens: &[S],
+        score: impl FnMut(usize, &str) -> Result<f64, ScoreFailure<E>>,
+    ) -> Result<StreamSession, E> {
+        self.run(tokens, Some(self.timestamps), score)
+    }
+
+    /// Streams `tokens`, scoring each with `callback`. A panicking callback
+    /// or a non-finite score halts the stream.
+    pub fn stream_tokens<S: AsRef<str>>(
+        &self,
+        tokens: &[S],
+        mut callback: impl FnMut(&str) -> f64,
+    ) -> StreamSession {
+        infallible(self.stream_with(tokens, guarded(&mut callback)))
+    }
+
+    /// Streams `tokens` with one precomputed score each (the batch entry
+    /// point: no callback per token). Errors if the lengths differ.
+    pub fn stream_scores<S: AsRef<str>>(
+        &self,
+        tokens: &[S],
+        scores: &[f64],
+    ) -> BackfireResult<StreamSession> {
+        Ok(infallible(self.stream_with(tokens, precomputed(tokens, scores)?)))
+    }
+
+    /// The session's output, or `[KERNEL INTERRUPT: <halt_reason>]` if the
+    /// stream halted.
+    pub fn stream_output<S: AsRef<str>>(
+        &self,
+        tokens: &[S],
+        mut callback: impl FnMut(&str) -> f64,
+    ) -> String {
+        let session = infallible(self.run(tokens, None, guarded(&mut callback)));
+        if session.halted() { interrupt(&session) } else { session.into_output() }
+    }
+
+    fn run<S: AsRef<str>, E>(
+        &self,
+        tokens: &[S],
+        mode: Option<Timestamps>,
+        score: impl FnMut(usize, &str) -> Result<f64, ScoreFailure<E>>,
+    ) -> Result<StreamSession, E> {
+        let mut monitor = fresh_monitor(&self.limits);
+        run_stream(tokens, &self.interlock, mode, |s| monitor.push(s), score)
+    }
+
+    /// The latch, shareable with a supervisor.
+    pub fn interlock(&self) -> &Interlock {
+        &self.interlock
+    }
+
+    /// `false` after a hard-limit halt or an emergency stop.
+    pub fn is_active(&self) -> bool {
+        self.interlock.is_active()
+    }
+
+    /// Halts the kernel: every later token halts until
+    /// [`reactivate`](Self::reactivate). Idempotent. (The reference's
+    /// streaming kernel has no such method.)
+    pub fn emergency_stop(&self) {
+        self.interlock.emergency_stop();
+    }
+
+    /// Clears the latch.
+    pub fn reactivate(&self) {
+        self.interlock.reactivate();
+    }
+}
+
+/// A monitor over a fresh `Vec` of exactly the size the limits need.
+fn fresh_monitor(limits: &StreamingLimits<f64>) -> StreamMonitor<f64, Vec<f64>> {
+    let mut slots = limits.capacity();
+    loop {
+        match StreamMonitor::new(*limits, vec![0.0; slots]) {
+            Ok(monitor) => return monitor,
+            // Not reached: `capacity()` is exactly what `new` asks for.
+            // Growing to the size the error names keeps this total without
+            // a panic path.
+            Err(too_small) => slots = too_small.needed.max(slots + 1),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn streaming(edit: impl FnOnce(&mut BackfireConfig)) -> StreamingKernel {
+        let mut c = BackfireConfig::default();
+        edit(&mut c);
+        StreamingKernel::from_config(&c).unwrap()
+    }
+
+    #[test]
+    fn panic_messages_are_extracted() {
+        assert_eq!(panic_message(&"static"), "static");
+        assert_eq!(panic_message(&String::from("owned")), "owned");
+        assert_eq!(panic_message(&42), "non-string panic payload");
+    }
+
+    #[test]
+    fn abort_returns_the_callers_error_and_records_nothing() {
+        let kernel = streaming(|_| {});
+        let mut seen = Vec::new();
+        let result = kernel.stream_with(&["a", "b", "c"], |i, t| {
+            seen.push(t.to_owned());
+            if i == 1 { Err(ScoreFailure::Abort("interrupted")) } else { Ok(0.9) }
+        });
+        assert_eq!(result, Err("interrupted"));
+        assert_eq!(seen, ["a", "b"]);
+        assert!(kernel.is_active());
+    }
+
+    #[test]
+    fn halt_failure_records_its_message_and_latches() {
+        let kernel = streaming(|c| c.hard_limit = 0.0);
+        let session = kernel
+            .stream_with(&["a", "b", "c"], |i, _| {
+                if i == 1 {
+                    Err(ScoreFailure::<()>::Halt("callback_error: RuntimeError('boom')".into()))
+                } else {
+                    Ok(0.9)
+                }
+            })
+            .unwrap();
+        assert_eq!(session.halt_reason(), "hard_limit (callback_error: RuntimeError('boom'))");
+        assert_eq!(session.halt_index(), Some(1));
+        assert_eq!(session.coherence_history(), [0.9, 0.0]);
+        assert_eq!(session.output(), "a");
+        assert!(!kernel.is_active());
+    }
+
+    #[test]
+    fn stream_output_reads_no_clock_but_sessions_do() {
+        let kernel = streaming(|_| {});
+        let session = kernel.stream_tokens(&["a", "b"], |_| 0.9);
+        assert!(session.events().all(|e| e.timestamp_s.is_some()));
+        let kernel = kernel.with_timestamps(Timestamps::EndOnly);
+        let session = kernel.stream_tokens(&["a", "b"], |_| 0.9);
+        assert!(session.events().all(|e| e.timestamp_s.is_none()));
+        assert!(session.duration_ms() >= 0.0);
+    }
+
+    #[test]
+    fn fresh_monitor_has_room_for_both_windows() {
+        let limits = StreamingLimits::new(0.5, 3, 0.5, 7, 0.1).unwrap();
+        assert_eq!(fresh_monitor(&limits).into_storage().len(), 7);
+    }
+}
