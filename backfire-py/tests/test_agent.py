@@ -86,13 +86,22 @@ def test_warning_adds_the_disclaimer_prefix(backend):
     assert agent.process("test prompt").output.startswith("[Confidence: moderate] [AGI Output]:")
 
 
-def test_kernel_halt_is_reported(backend):
-    cfg = director_ai.BackfireConfig(coherence_threshold=0.75, hard_limit=0.75, soft_limit=0.8)
-    agent = CoherenceAgent(backend=backend, config=cfg)
-    agent.scorer.threshold = 0.7  # approve 0.74 …
-    result = agent.process("test prompt")  # … which the 0.75 kernel then halts
-    assert result.halted and result.output == "[KERNEL INTERRUPT: COHERENCE LIMIT EXCEEDED]"
-    assert not agent.kernel.is_active
+def test_threshold_never_below_the_kernel_limit(backend):
+    agent = CoherenceAgent(backend=backend)
+    # An approved score is >= threshold >= hard_limit, so the kernel never
+    # halts an approved answer by its score; the config rule guarantees it.
+    with pytest.raises(ValueError, match="hard_limit must be <= coherence_threshold"):
+        agent.scorer.threshold = 0.4
+
+
+def test_kernel_latch_is_reported(backend):
+    agent = CoherenceAgent(backend=backend)
+    agent.kernel.emergency_stop()
+    result = agent.process("test prompt")
+    assert result.halted and result.output == "[KERNEL INTERRUPT: kernel_inactive]"
+    assert result.coherence.approved
+    agent.kernel.reactivate()
+    assert not agent.process("test prompt").halted
 
 
 def test_process_query_returns_text(backend):

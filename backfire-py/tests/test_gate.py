@@ -42,7 +42,9 @@ def test_config_repr_and_keywords(gate):
         ({"trend_threshold": 0.0}, "trend_threshold must be finite and > 0, got 0"),
         ({"trend_threshold": math.nan}, "trend_threshold must be finite and > 0, got NaN"),
         ({"window_threshold": 2.0}, "window_threshold must be in [0, 1], got 2"),
-        ({"deadline_ms": 0}, "deadline_ms must be >= 1, got 0"),
+        ({"deadline_ms": 0}, "deadline_ms must be > 0, got 0"),
+        ({"window_size": -1}, "window_size must be >= 1, got -1"),
+        ({"window_size": 1 << 21}, "window_size must be <= 1048576, got 2097152"),
         ({"logit_entropy_limit": math.inf}, "logit_entropy_limit must be finite and > 0, got inf"),
         ({"hard_limit": 0.65}, "hard_limit must be <= coherence_threshold, got 0.65"),
         ({"soft_limit": 0.55}, "coherence_threshold must be <= soft_limit, got 0.6"),
@@ -325,5 +327,5 @@ def test_batch_accepts_buffers(gate):
 
 
 def test_batch_length_mismatch_is_an_error(gate):
-    with pytest.raises(ValueError, match="3 tokens but 2 scores"):
+    with pytest.raises(ValueError, match="got 2 scores for 3 tokens"):
         gate.StreamingKernel().stream_scores(["a", "b", "c"], [0.9, 0.9])

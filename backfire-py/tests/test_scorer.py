@@ -99,12 +99,14 @@ def test_threshold_and_soft_limit_setters_validate(gate):
     scorer.soft_limit = 0.95
     scorer.threshold = 0.9
     assert (scorer.threshold, scorer.soft_limit) == (0.9, 0.95)
-    with pytest.raises(ValueError, match="in \\[0, 1\\]"):
+    with pytest.raises(ValueError, match="coherence_threshold must be in \\[0, 1\\], got 999"):
         scorer.threshold = 999.0
-    with pytest.raises(ValueError, match="in \\[0, 1\\]"):
+    with pytest.raises(ValueError, match="soft_limit must be in \\[0, 1\\], got NaN"):
         scorer.soft_limit = math.nan
-    with pytest.raises(ValueError, match="coherence_threshold must be <= soft_limit"):
+    with pytest.raises(ValueError, match="coherence_threshold must be <= soft_limit, got 0.9"):
         scorer.soft_limit = 0.5
+    with pytest.raises(ValueError, match="hard_limit must be <= coherence_threshold, got 0.5"):
+        scorer.threshold = 0.4
     assert (scorer.threshold, scorer.soft_limit) == (0.9, 0.95)
 
 

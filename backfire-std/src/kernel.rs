@@ -238,12 +238,32 @@ impl SafetyKernel {
         tokens: &[S],
         mut callback: impl FnMut(&str) -> f64,
     ) -> String {
-        let session = infallible(self.run(tokens, None, guarded(&mut callback)));
-        match session.halt() {
+        infallible(self.stream_output_with(tokens, guarded(&mut callback)))
+    }
+
+    /// [`stream_output`](Self::stream_output) with a fallible scorer, as
+    /// for [`stream_with`](Self::stream_with).
+    pub fn stream_output_with<S: AsRef<str>, E>(
+        &self,
+        tokens: &[S],
+        score: impl FnMut(usize, &str) -> Result<f64, ScoreFailure<E>>,
+    ) -> Result<String, E> {
+        let session = self.run(tokens, None, score)?;
+        Ok(match session.halt() {
             None => session.into_output(),
             Some(HaltReason::Inactive) => interrupt(&session),
             Some(_) => SAFETY_INTERRUPT.to_owned(),
-        }
+        })
+    }
+
+    /// [`stream_output`](Self::stream_output) with one precomputed score
+    /// per token. Errors if the lengths differ.
+    pub fn stream_scores_output<S: AsRef<str>>(
+        &self,
+        tokens: &[S],
+        scores: &[f64],
+    ) -> BackfireResult<String> {
+        Ok(infallible(self.stream_output_with(tokens, precomputed(tokens, scores)?)))
     }
 
     fn run<S: AsRef<str>, E>(
@@ -373,8 +393,18 @@ impl StreamingKernel {
         tokens: &[S],
         mut callback: impl FnMut(&str) -> f64,
     ) -> String {
-        let session = infallible(self.run(tokens, None, guarded(&mut callback)));
-        if session.halted() { interrupt(&session) } else { session.into_output() }
+        infallible(self.stream_output_with(tokens, guarded(&mut callback)))
+    }
+
+    /// [`stream_output`](Self::stream_output) with a fallible scorer, as
+    /// for [`stream_with`](Self::stream_with).
+    pub fn stream_output_with<S: AsRef<str>, E>(
+        &self,
+        tokens: &[S],
+        score: impl FnMut(usize, &str) -> Result<f64, ScoreFailure<E>>,
+    ) -> Result<String, E> {
+        let session = self.run(tokens, None, score)?;
+        Ok(if session.halted() { interrupt(&session) } else { session.into_output() })
     }
 
     fn run<S: AsRef<str>, E>(

@@ -10,10 +10,12 @@ from typing import Any
 
 from ._text import fmt_float
 
-__all__ = ["BackfireConfig", "DEFAULT_SOFT_LIMIT"]
+__all__ = ["BackfireConfig", "DEFAULT_SOFT_LIMIT", "MAX_WINDOW"]
 
 #: The soft limit used when none is given and the threshold is at most 0.7.
 DEFAULT_SOFT_LIMIT = 0.7
+#: The largest window_size / trend_window (each stream allocates that many scores).
+MAX_WINDOW = 1 << 20
 
 _FLOAT_FIELDS = (
     "coherence_threshold",
@@ -67,8 +69,21 @@ class BackfireConfig:
         self._validate()
 
     def _validate(self) -> None:
-        for name in ("coherence_threshold", "hard_limit", "soft_limit"):
-            _unit(name, getattr(self, name))
+        # Same rules, order and messages as the Rust BackfireConfig.validate.
+        _unit("coherence_threshold", self.coherence_threshold)
+        _unit("soft_limit", self.soft_limit)
+        if self.coherence_threshold > self.soft_limit:
+            raise _error("coherence_threshold", self.coherence_threshold, "<= soft_limit")
+        for name in ("window_size", "trend_window"):
+            if getattr(self, name) > MAX_WINDOW:
+                raise _error(name, getattr(self, name), f"<= {MAX_WINDOW}")
+        _unit("hard_limit", self.hard_limit)
+        if self.window_size < 1:
+            raise _error("window_size", self.window_size, ">= 1")
+        _unit("window_threshold", self.window_threshold)
+        if self.trend_window < 2:
+            raise _error("trend_window", self.trend_window, ">= 2")
+        _positive("trend_threshold", self.trend_threshold)
         for name in ("w_logic", "w_fact"):
             value = getattr(self, name)
             if not (math.isfinite(value) and value >= 0.0):
@@ -79,21 +94,13 @@ class BackfireConfig:
                 "config error: w_logic + w_fact must equal 1.0, "
                 f"got {fmt_float(a)} + {fmt_float(b)} = {fmt_float(a + b)}"
             )
-        if self.window_size < 1:
-            raise _error("window_size", self.window_size, ">= 1")
-        _unit("window_threshold", self.window_threshold)
-        if self.trend_window < 2:
-            raise _error("trend_window", self.trend_window, ">= 2")
-        _positive("trend_threshold", self.trend_threshold)
+        if self.hard_limit > self.coherence_threshold:
+            raise _error("hard_limit", self.hard_limit, "<= coherence_threshold")
         if self.history_window < 0:
             raise _error("history_window", self.history_window, ">= 0")
         if self.deadline_ms < 1:
-            raise _error("deadline_ms", self.deadline_ms, ">= 1")
+            raise _error("deadline_ms", self.deadline_ms, "> 0")
         _positive("logit_entropy_limit", self.logit_entropy_limit)
-        if self.hard_limit > self.coherence_threshold:
-            raise _error("hard_limit", self.hard_limit, "<= coherence_threshold")
-        if self.coherence_threshold > self.soft_limit:
-            raise _error("coherence_threshold", self.coherence_threshold, "<= soft_limit")
 
     # -- serialisation -------------------------------------------------
 

@@ -78,6 +78,12 @@ def _check_hard(score: float, limit: float) -> None:
         raise _Halt(f"hard_limit ({score:.4f} < {fmt_float(limit)})", True)
 
 
+def _length_mismatch(tokens: int, scores: int) -> ValueError:
+    return ValueError(
+        f"validation error: scores must have one value per token, got {scores} scores for {tokens} tokens"
+    )
+
+
 def _validated_hard_limit(value: Any) -> float:
     if isinstance(value, (str, bytes)) or value is None:
         raise TypeError(f"hard_limit must be a number, got {type(value).__name__}")
@@ -125,7 +131,7 @@ class SafetyKernel:
         tokens = _token_list(tokens)
         values = [float(s) for s in scores]
         if len(values) != len(tokens):
-            raise ValueError(f"validation error: {len(tokens)} tokens but {len(values)} scores")
+            raise _length_mismatch(len(tokens), len(values))
         return self._gate(tokens, lambda i, tok: values[i])
 
     def _gate(self, tokens: list[str], score_of: Callable[[int, str], float]) -> str:
@@ -309,7 +315,7 @@ class StreamingKernel:
         tokens = _token_list(tokens)
         values = [float(s) for s in scores]
         if len(values) != len(tokens):
-            raise ValueError(f"validation error: {len(tokens)} tokens but {len(values)} scores")
+            raise _length_mismatch(len(tokens), len(values))
         return self._run(tokens, lambda i, tok: values[i])
 
     def stream_output(self, tokens: Iterable[str], coherence_callback: CoherenceCallback) -> str:

@@ -217,12 +217,7 @@ class CoherenceScorer:
 
     @threshold.setter
     def threshold(self, value: float) -> None:
-        value = _unit_setting("coherence_threshold", value)
-        if value > self._soft_limit:
-            raise ValueError(
-                f"validation error: coherence_threshold must be <= soft_limit, got {fmt_float(value)}"
-            )
-        self._threshold = value
+        self._set_limits(_setting("coherence_threshold", value), self._soft_limit)
 
     @property
     def soft_limit(self) -> float:
@@ -231,12 +226,14 @@ class CoherenceScorer:
 
     @soft_limit.setter
     def soft_limit(self, value: float) -> None:
-        value = _unit_setting("soft_limit", value)
-        if self._threshold > value:
-            raise ValueError(
-                f"validation error: coherence_threshold must be <= soft_limit, got {fmt_float(self._threshold)}"
-            )
-        self._soft_limit = value
+        self._set_limits(self._threshold, _setting("soft_limit", value))
+
+    def _set_limits(self, threshold: float, soft_limit: float) -> None:
+        """Re-validate the whole configuration with the new limits, so the
+        scorer's limits always form a valid config (hard <= threshold <=
+        soft); nothing changes on error."""
+        self._config.replace(coherence_threshold=threshold, soft_limit=soft_limit)
+        self._threshold, self._soft_limit = threshold, soft_limit
 
     @property
     def use_nli(self) -> bool:
@@ -297,10 +294,7 @@ class CoherenceScorer:
         return approved, CoherenceScore(score, approved, hl, hf, warning)
 
 
-def _unit_setting(name: str, value: Any) -> float:
+def _setting(name: str, value: Any) -> float:
     if isinstance(value, (str, bytes)) or value is None:
         raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    x = float(value)
-    if not (0.0 <= x <= 1.0):
-        raise ValueError(f"validation error: {name} must be in [0, 1], got {fmt_float(x)}")
-    return x
+    return float(value)

@@ -1,0 +1,382 @@
+//! `SafetyKernel`, `StreamingKernel`, `StreamSession`, `TokenEvent`.
+
+use backfire_std::{BackfireConfig as Config, SafetyKernel, StreamSession, StreamingKernel};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::PyList;
+
+use crate::config::{PyBackfireConfig, derived_soft_limit};
+use crate::convert::{Tokens, call_scorer, floats, require_callable};
+use crate::errors::IntoPyResult;
+use crate::values::{callable_float, callable_int, callable_str};
+
+/// Hard-limit interlock: halts at the first token whose coherence is below
+/// ``hard_limit`` (or not a number, or whose callback raised) and stays
+/// halted until :meth:`reactivate`.
+#[pyclass(name = "SafetyKernel", module = "backfire_kernel", frozen)]
+pub struct PySafetyKernel {
+    inner: SafetyKernel,
+}
+
+#[pymethods]
+impl PySafetyKernel {
+    #[new]
+    #[pyo3(signature = (hard_limit = 0.5))]
+    fn new(hard_limit: f64) -> PyResult<Self> {
+        Ok(PySafetyKernel { inner: SafetyKernel::new(hard_limit).into_py()? })
+    }
+
+    /// The hard floor.
+    #[getter]
+    fn hard_limit(&self) -> f64 {
+        self.inner.hard_limit()
+    }
+
+    /// ``False`` after a halt or an emergency stop.
+    #[getter]
+    fn is_active(&self) -> bool {
+        self.inner.is_active()
+    }
+
+    /// Latch the kernel inactive (idempotent).
+    fn emergency_stop(&self) {
+        self.inner.emergency_stop();
+    }
+
+    /// Clear the latch.
+    fn reactivate(&self) {
+        self.inner.reactivate();
+    }
+
+    /// Concatenate the tokens while each scores at least ``hard_limit``;
+    /// on a halt return ``"[KERNEL INTERRUPT: COHERENCE LIMIT EXCEEDED]"``
+    /// (or ``"[KERNEL INTERRUPT: kernel_inactive]"`` if already halted).
+    fn stream_output(
+        &self,
+        tokens: &Bound<'_, PyAny>,
+        coherence_callback: &Bound<'_, PyAny>,
+    ) -> PyResult<String> {
+        require_callable("coherence_callback", coherence_callback)?;
+        let tokens = Tokens::extract(tokens)?;
+        let texts = tokens.texts()?;
+        let objects = tokens.objects();
+        self.inner.stream_output_with(&texts, |i, _| match objects.get(i) {
+            Some(token) => call_scorer(coherence_callback, token),
+            None => Err(backfire_std::ScoreFailure::Halt("internal: token index out of range".into())),
+        })
+    }
+
+    /// Like :meth:`stream_output` with precomputed scores (a list, a tuple
+    /// or any float buffer such as a NumPy array); no Python call per token.
+    fn stream_scores(
+        &self,
+        py: Python<'_>,
+        tokens: &Bound<'_, PyAny>,
+        scores: &Bound<'_, PyAny>,
+    ) -> PyResult<String> {
+        let tokens = Tokens::extract(tokens)?;
+        let values = floats(scores, "scores")?;
+        let texts = tokens.texts()?;
+        py.detach(|| self.inner.stream_scores_output(&texts, &values)).into_py()
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let active = if self.inner.is_active() { "True" } else { "False" };
+        format!("SafetyKernel(hard_limit={}, is_active={active})", py_float(py, self.inner.hard_limit()))
+    }
+}
+
+/// Sliding-window streaming oversight: hard limit, window mean and downward
+/// trend, with full session tracking.
+///
+/// Takes a ``config`` and/or the per-field keywords of the seed guide
+/// (``hard_limit=``, ``window_size=``, ``window_threshold=``,
+/// ``trend_window=``, ``trend_threshold=``), which override the config.
+#[pyclass(name = "StreamingKernel", module = "backfire_kernel", frozen)]
+pub struct PyStreamingKernel {
+    inner: StreamingKernel,
+    config: Py<PyBackfireConfig>,
+}
+
+#[pymethods]
+impl PyStreamingKernel {
+    #[new]
+    #[pyo3(signature = (config = None, *, hard_limit = None, window_size = None, window_threshold = None, trend_window = None, trend_threshold = None))]
+    fn new(
+        py: Python<'_>,
+        config: Option<&Bound<'_, PyAny>>,
+        hard_limit: Option<f64>,
+        window_size: Option<i64>,
+        window_threshold: Option<f64>,
+        trend_window: Option<i64>,
+        trend_threshold: Option<f64>,
+    ) -> PyResult<Self> {
+        let base = match config {
+            Some(obj) if !obj.is_none() => obj
+                .cast::<PyBackfireConfig>()
+                .map_err(|_| {
+                    PyTypeError::new_err(format!(
+                        "config must be a BackfireConfig, got {}",
+                        crate::convert::type_name(obj)
+                    ))
+                })?
+                .get()
+                .inner
+                .clone(),
+            // Keywords alone describe a streaming kernel, which never reads
+            // the scorer's threshold: keep the threshold (and the derived
+            // soft limit) at or above the requested hard limit.
+            _ => {
+                let defaults = Config::default();
+                let threshold = defaults.coherence_threshold.max(hard_limit.unwrap_or(0.0));
+                Config {
+                    coherence_threshold: threshold,
+                    soft_limit: derived_soft_limit(threshold),
+                    ..defaults
+                }
+            }
+        };
+        let count = |field: &str, v: Option<i64>, current: usize, rule: &str| -> PyResult<usize> {
+            match v {
+                None => Ok(current),
+                Some(n) => usize::try_from(n).map_err(|_| {
+                    pyo3::exceptions::PyValueError::new_err(format!(
+                        "config error: {field} must be {rule}, got {n}"
+                    ))
+                }),
+            }
+        };
+        let merged = Config {
+            hard_limit: hard_limit.unwrap_or(base.hard_limit),
+            window_size: count("window_size", window_size, base.window_size, ">= 1")?,
+            window_threshold: window_threshold.unwrap_or(base.window_threshold),
+            trend_window: count("trend_window", trend_window, base.trend_window, ">= 2")?,
+            trend_threshold: trend_threshold.unwrap_or(base.trend_threshold),
+            ..base
+        };
+        let config = PyBackfireConfig::new_checked(merged)?;
+        let inner = StreamingKernel::from_config(&config.inner).into_py()?;
+        Ok(PyStreamingKernel { inner, config: Py::new(py, config)? })
+    }
+
+    /// The validated configuration.
+    #[getter]
+    fn config(&self, py: Python<'_>) -> Py<PyBackfireConfig> {
+        self.config.clone_ref(py)
+    }
+
+    /// ``False`` after a hard-limit halt or an emergency stop.
+    #[getter]
+    fn is_active(&self) -> bool {
+        self.inner.is_active()
+    }
+
+    /// Latch the kernel inactive.
+    fn emergency_stop(&self) {
+        self.inner.emergency_stop();
+    }
+
+    /// Clear the latch.
+    fn reactivate(&self) {
+        self.inner.reactivate();
+    }
+
+    /// Score each token with ``coherence_callback(token) -> float`` and stop
+    /// at the first halt. A callback that raises (an ``Exception``) or
+    /// returns a non-number halts the stream and the reason names it;
+    /// ``KeyboardInterrupt`` and ``SystemExit`` propagate.
+    fn stream_tokens(
+        &self,
+        tokens: &Bound<'_, PyAny>,
+        coherence_callback: &Bound<'_, PyAny>,
+    ) -> PyResult<PyStreamSession> {
+        require_callable("coherence_callback", coherence_callback)?;
+        let tokens = Tokens::extract(tokens)?;
+        let texts = tokens.texts()?;
+        let objects = tokens.objects();
+        let session = self.inner.stream_with(&texts, |i, _| match objects.get(i) {
+            Some(token) => call_scorer(coherence_callback, token),
+            None => Err(backfire_std::ScoreFailure::Halt("internal: token index out of range".into())),
+        })?;
+        Ok(PyStreamSession { inner: session })
+    }
+
+    /// Like :meth:`stream_tokens` with precomputed scores (a list, a tuple
+    /// or any float buffer such as a NumPy array); runs without the GIL.
+    fn stream_scores(
+        &self,
+        py: Python<'_>,
+        tokens: &Bound<'_, PyAny>,
+        scores: &Bound<'_, PyAny>,
+    ) -> PyResult<PyStreamSession> {
+        let tokens = Tokens::extract(tokens)?;
+        let values = floats(scores, "scores")?;
+        let texts = tokens.texts()?;
+        let session = py.detach(|| self.inner.stream_scores(&texts, &values)).into_py()?;
+        Ok(PyStreamSession { inner: session })
+    }
+
+    /// The emitted text, or ``"[KERNEL INTERRUPT: <reason>]"`` on a halt.
+    fn stream_output(
+        &self,
+        tokens: &Bound<'_, PyAny>,
+        coherence_callback: &Bound<'_, PyAny>,
+    ) -> PyResult<String> {
+        require_callable("coherence_callback", coherence_callback)?;
+        let tokens = Tokens::extract(tokens)?;
+        let texts = tokens.texts()?;
+        let objects = tokens.objects();
+        self.inner.stream_output_with(&texts, |i, _| match objects.get(i) {
+            Some(token) => call_scorer(coherence_callback, token),
+            None => Err(backfire_std::ScoreFailure::Halt("internal: token index out of range".into())),
+        })
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let c = &self.config.get().inner;
+        let active = if self.inner.is_active() { "True" } else { "False" };
+        format!(
+            "StreamingKernel(hard_limit={}, window_size={}, window_threshold={}, trend_window={}, trend_threshold={}, is_active={active})",
+            py_float(py, c.hard_limit),
+            c.window_size,
+            py_float(py, c.window_threshold),
+            c.trend_window,
+            py_float(py, c.trend_threshold),
+        )
+    }
+}
+
+/// What happened in one stream: every scored token (including the halting
+/// one), its coherence, and why it halted. ``output``, ``token_count``,
+/// ``avg_coherence``, ``min_coherence`` and ``duration_ms`` work both as
+/// values and as calls.
+#[pyclass(name = "StreamSession", module = "backfire_kernel", frozen)]
+pub struct PyStreamSession {
+    inner: StreamSession,
+}
+
+#[pymethods]
+impl PyStreamSession {
+    /// ``True`` if a token halted the stream.
+    #[getter]
+    fn halted(&self) -> bool {
+        self.inner.halted()
+    }
+    /// Index of the halting token, ``-1`` if not halted.
+    #[getter]
+    fn halt_index(&self) -> i64 {
+        self.inner.halt_index_i64()
+    }
+    /// Why the stream halted (``""`` if it did not).
+    #[getter]
+    fn halt_reason(&self) -> &str {
+        self.inner.halt_reason()
+    }
+    /// Every scored token, the halting one included (a new list).
+    #[getter]
+    fn tokens<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        PyList::new(py, self.inner.tokens())
+    }
+    /// The coherence of each scored token (non-finite recorded as 0.0).
+    #[getter]
+    fn coherence_history<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        PyList::new(py, self.inner.coherence_history())
+    }
+    /// One :class:`TokenEvent` per scored token.
+    #[getter]
+    fn events(&self) -> Vec<PyTokenEvent> {
+        self.inner
+            .events()
+            .map(|e| PyTokenEvent {
+                token: e.token.to_owned(),
+                index: e.index,
+                coherence: e.coherence,
+                timestamp_s: e.timestamp_s,
+                halted: e.halted,
+            })
+            .collect()
+    }
+    /// The emitted text: all tokens, or those before the halting one.
+    #[getter]
+    fn output<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        callable_str(py, self.inner.output())
+    }
+    /// Number of scored tokens (the halting one included).
+    #[getter]
+    fn token_count<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        callable_int(py, self.inner.token_count())
+    }
+    /// Mean coherence clamped into [0, 1]; 0 for an empty stream.
+    #[getter]
+    fn avg_coherence<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        callable_float(py, self.inner.avg_coherence())
+    }
+    /// Lowest coherence, floored at 0; 0 for an empty stream.
+    #[getter]
+    fn min_coherence<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        callable_float(py, self.inner.min_coherence())
+    }
+    /// Wall time of the stream in milliseconds.
+    #[getter]
+    fn duration_ms<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        callable_float(py, self.inner.duration_ms())
+    }
+    /// Always 0.0: times are relative to the start of the stream.
+    #[getter]
+    fn start_time_s(&self) -> f64 {
+        self.inner.start_time_s()
+    }
+    /// Seconds from the start of the stream to its end.
+    #[getter]
+    fn end_time_s(&self) -> f64 {
+        self.inner.end_time_s()
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.token_count()
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let reason = pyo3::types::PyString::new(py, self.inner.halt_reason()).repr()?;
+        Ok(format!(
+            "StreamSession(tokens={}, halted={}, halt_reason={reason}, avg_coherence={:.4})",
+            self.inner.token_count(),
+            if self.inner.halted() { "True" } else { "False" },
+            self.inner.avg_coherence()
+        ))
+    }
+}
+
+/// One scored token of a stream.
+#[pyclass(name = "TokenEvent", module = "backfire_kernel", frozen, get_all)]
+pub struct PyTokenEvent {
+    /// The token.
+    token: String,
+    /// Its position in the input.
+    index: usize,
+    /// Its coherence (non-finite recorded as 0.0).
+    coherence: f64,
+    /// Seconds from the start of the stream to the callback's return.
+    timestamp_s: Option<f64>,
+    /// ``True`` only for the halting token.
+    halted: bool,
+}
+
+#[pymethods]
+impl PyTokenEvent {
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!(
+            "TokenEvent(token={:?}, index={}, coherence={}, halted={})",
+            self.token,
+            self.index,
+            py_float(py, self.coherence),
+            if self.halted { "True" } else { "False" }
+        )
+    }
+}
+
+/// A float as Python's `repr` prints it (`1.0`, `1e-05`), so that both
+/// backends print the same.
+pub fn py_float(py: Python<'_>, x: f64) -> String {
+    pyo3::types::PyFloat::new(py, x).repr().map(|r| r.to_string()).unwrap_or_else(|_| x.to_string())
+}
