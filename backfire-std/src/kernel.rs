@@ -12,10 +12,12 @@
 //!           StreamSession (text once, scores, times, halt)
 //! ```
 //!
-//! Both kernels share one token loop (`run_stream`); they differ only in
-//! the check a score goes through: [`SafetyKernel`] applies the hard limit,
-//! [`StreamingKernel`] a fresh core [`StreamMonitor`] per stream (hard
-//! limit, window mean, downward trend). Every decision is the core's.
+//! Both kernels are one type, [`Kernel<G>`](Kernel), with one token loop
+//! (`run_stream`) and one set of entry points; they differ only in their
+//! [`Gate`], the check a score goes through: [`SafetyKernel`] applies the
+//! core's hard limit, [`StreamingKernel`] a fresh core [`StreamMonitor`]
+//! per stream (hard limit, window mean, downward trend). Every decision is
+//! the core's.
 //!
 //! # The token loop (spec/10 §5.2)
 //!
@@ -142,12 +144,26 @@ fn infallible<T>(result: Result<T, Infallible>) -> T {
     }
 }
 
+/// A kernel: the latch, the timing mode, and a [`Gate`] — the checks a
+/// stream's scores go through. Use it as [`SafetyKernel`] or
+/// [`StreamingKernel`]; both share every entry point below.
+///
+/// Methods take `&self`: each stream gets its own per-stream state and the
+/// latch is atomic, so a callback may run the same kernel and a supervisor
+/// may call [`emergency_stop`](Self::emergency_stop) meanwhile.
+#[derive(Clone, Debug)]
+pub struct Kernel<G> {
+    gate: G,
+    interlock: Interlock,
+    timestamps: Timestamps,
+}
+
 /// The basic gate: every token's score must reach the hard limit.
 ///
 /// Unlike the reference, a halt is final: after a hard-limit halt (or an
-/// [`emergency_stop`](Self::emergency_stop)) every stream halts at its first
-/// token with `kernel_inactive`, without calling the callback, until
-/// [`reactivate`](Self::reactivate).
+/// [`emergency_stop`](Kernel::emergency_stop)) every stream halts at its
+/// first token with `kernel_inactive`, without calling the callback, until
+/// [`reactivate`](Kernel::reactivate).
 ///
 /// ```
 /// use backfire_std::SafetyKernel;
@@ -160,157 +176,13 @@ fn infallible<T>(result: Result<T, Infallible>) -> T {
 /// assert_eq!(kernel.stream_output(&["a"], |_| 0.9), "a");
 /// # Ok::<(), backfire_std::BackfireError>(())
 /// ```
-#[derive(Clone, Debug)]
-pub struct SafetyKernel {
-    hard_limit: HardLimit<f64>,
-    interlock: Interlock,
-    timestamps: Timestamps,
-}
-
-impl SafetyKernel {
-    /// A kernel with a hard limit in `[0, 1]` (validated, unlike the
-    /// reference).
-    pub fn new(hard_limit: f64) -> BackfireResult<Self> {
-        Ok(Self::with_limit(HardLimit::new(hard_limit)?))
-    }
-
-    /// A kernel with the configuration's hard limit.
-    pub fn from_valid(config: &ValidConfig) -> Self {
-        Self::with_limit(config.hard_limit())
-    }
-
-    /// Validates `config` and uses its hard limit.
-    pub fn from_config(config: &BackfireConfig) -> BackfireResult<Self> {
-        Ok(Self::from_valid(&config.validate()?))
-    }
-
-    fn with_limit(hard_limit: HardLimit<f64>) -> Self {
-        SafetyKernel { hard_limit, interlock: Interlock::new(), timestamps: Timestamps::default() }
-    }
-
-    /// The same kernel recording time as `mode` says.
-    pub fn with_timestamps(mut self, mode: Timestamps) -> Self {
-        self.timestamps = mode;
-        self
-    }
-
-    /// The hard limit.
-    pub fn hard_limit(&self) -> f64 {
-        self.hard_limit.value()
-    }
-
-    /// Streams `tokens`, scoring each with `score(index, token)`; see the
-    /// module documentation for the loop and [`ScoreFailure`] for failures.
-    pub fn stream_with<S: AsRef<str>, E>(
-        &self,
-        tokens: &[S],
-        score: impl FnMut(usize, &str) -> Result<f64, ScoreFailure<E>>,
-    ) -> Result<StreamSession, E> {
-        self.run(tokens, Some(self.timestamps), score)
-    }
-
-    /// Streams `tokens`, scoring each with `callback`. A panicking callback
-    /// or a non-finite score halts the stream.
-    pub fn stream_tokens<S: AsRef<str>>(
-        &self,
-        tokens: &[S],
-        mut callback: impl FnMut(&str) -> f64,
-    ) -> StreamSession {
-        infallible(self.stream_with(tokens, guarded(&mut callback)))
-    }
-
-    /// Streams `tokens` with one precomputed score each (the batch entry
-    /// point: no callback per token). Errors if the lengths differ.
-    pub fn stream_scores<S: AsRef<str>>(
-        &self,
-        tokens: &[S],
-        scores: &[f64],
-    ) -> BackfireResult<StreamSession> {
-        Ok(infallible(self.stream_with(tokens, precomputed(tokens, scores)?)))
-    }
-
-    /// The reference's interface: the concatenated tokens, or
-    /// [`SAFETY_INTERRUPT`] if a score halted the stream, or
-    /// `[KERNEL INTERRUPT: kernel_inactive]` if the kernel was already
-    /// halted.
-    pub fn stream_output<S: AsRef<str>>(
-        &self,
-        tokens: &[S],
-        mut callback: impl FnMut(&str) -> f64,
-    ) -> String {
-        infallible(self.stream_output_with(tokens, guarded(&mut callback)))
-    }
-
-    /// [`stream_output`](Self::stream_output) with a fallible scorer, as
-    /// for [`stream_with`](Self::stream_with).
-    pub fn stream_output_with<S: AsRef<str>, E>(
-        &self,
-        tokens: &[S],
-        score: impl FnMut(usize, &str) -> Result<f64, ScoreFailure<E>>,
-    ) -> Result<String, E> {
-        let session = self.run(tokens, None, score)?;
-        Ok(match session.halt() {
-            None => session.into_output(),
-            Some(HaltReason::Inactive) => interrupt(&session),
-            Some(_) => SAFETY_INTERRUPT.to_owned(),
-        })
-    }
-
-    /// [`stream_output`](Self::stream_output) with one precomputed score
-    /// per token. Errors if the lengths differ.
-    pub fn stream_scores_output<S: AsRef<str>>(
-        &self,
-        tokens: &[S],
-        scores: &[f64],
-    ) -> BackfireResult<String> {
-        Ok(infallible(self.stream_output_with(tokens, precomputed(tokens, scores)?)))
-    }
-
-    fn run<S: AsRef<str>, E>(
-        &self,
-        tokens: &[S],
-        mode: Option<Timestamps>,
-        score: impl FnMut(usize, &str) -> Result<f64, ScoreFailure<E>>,
-    ) -> Result<StreamSession, E> {
-        let hard_limit = self.hard_limit;
-        let check = move |s| hard_limit.check(s).map_or_else(Verdict::Halt, |()| Verdict::Continue);
-        run_stream(tokens, &self.interlock, mode, check, score)
-    }
-
-    /// The latch, shareable with a supervisor.
-    pub fn interlock(&self) -> &Interlock {
-        &self.interlock
-    }
-
-    /// `false` after a hard-limit halt or an emergency stop.
-    pub fn is_active(&self) -> bool {
-        self.interlock.is_active()
-    }
-
-    /// Halts the kernel: every later token halts until
-    /// [`reactivate`](Self::reactivate). Idempotent.
-    pub fn emergency_stop(&self) {
-        self.interlock.emergency_stop();
-    }
-
-    /// Clears the latch.
-    pub fn reactivate(&self) {
-        self.interlock.reactivate();
-    }
-}
-
-/// `[KERNEL INTERRUPT: <halt_reason>]`.
-fn interrupt(session: &StreamSession) -> String {
-    format!("[KERNEL INTERRUPT: {}]", session.halt_reason())
-}
+pub type SafetyKernel = Kernel<HardLimitGate>;
 
 /// The streaming gate: hard limit, sliding-window mean and downward trend
 /// over each stream, with a latch across streams.
 ///
-/// Methods take `&self`: each stream gets its own core [`StreamMonitor`]
-/// (one allocation of `max(window_size, trend_window)` scores per stream),
-/// and the latch is atomic, so a callback may run the same kernel and a
-/// supervisor may call [`emergency_stop`](Self::emergency_stop) meanwhile.
+/// Each stream gets its own core [`StreamMonitor`] (one allocation of
+/// `max(window_size, trend_window)` scores per stream).
 ///
 /// ```
 /// use backfire_std::{BackfireConfig, StreamingKernel};
@@ -323,21 +195,95 @@ fn interrupt(session: &StreamSession) -> String {
 /// assert!(kernel.is_active()); // window halts do not latch
 /// # Ok::<(), backfire_std::BackfireError>(())
 /// ```
-#[derive(Clone, Debug)]
-pub struct StreamingKernel {
-    limits: StreamingLimits<f64>,
-    interlock: Interlock,
-    timestamps: Timestamps,
+pub type StreamingKernel = Kernel<StreamingGate>;
+
+/// The checks one kind of kernel applies to a stream (sealed: implemented
+/// by [`HardLimitGate`] and [`StreamingGate`] only).
+pub trait Gate: sealed::Sealed {
+    /// The check of one new stream: score in, verdict out.
+    #[doc(hidden)]
+    fn begin_stream(&self) -> impl FnMut(f64) -> Verdict<f64>;
+
+    /// What `stream_output` returns for a halted session.
+    #[doc(hidden)]
+    fn interrupt(session: &StreamSession) -> String;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::HardLimitGate {}
+    impl Sealed for super::StreamingGate {}
+}
+
+/// The [`SafetyKernel`]'s check: the core's [`HardLimit`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct HardLimitGate(HardLimit<f64>);
+
+impl Gate for HardLimitGate {
+    fn begin_stream(&self) -> impl FnMut(f64) -> Verdict<f64> {
+        let hard_limit = self.0;
+        move |s| hard_limit.check(s).map_or_else(Verdict::Halt, |()| Verdict::Continue)
+    }
+
+    /// [`SAFETY_INTERRUPT`], or `[KERNEL INTERRUPT: kernel_inactive]` if the
+    /// kernel was already halted.
+    fn interrupt(session: &StreamSession) -> String {
+        match session.halt() {
+            Some(HaltReason::Inactive) => interrupt(session),
+            _ => SAFETY_INTERRUPT.to_owned(),
+        }
+    }
+}
+
+/// The [`StreamingKernel`]'s checks: a fresh core [`StreamMonitor`] per
+/// stream.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StreamingGate(StreamingLimits<f64>);
+
+impl Gate for StreamingGate {
+    fn begin_stream(&self) -> impl FnMut(f64) -> Verdict<f64> {
+        let mut monitor = fresh_monitor(&self.0);
+        move |s| monitor.push(s)
+    }
+
+    /// `[KERNEL INTERRUPT: <halt_reason>]`.
+    fn interrupt(session: &StreamSession) -> String {
+        interrupt(session)
+    }
+}
+
+/// `[KERNEL INTERRUPT: <halt_reason>]`.
+fn interrupt(session: &StreamSession) -> String {
+    format!("[KERNEL INTERRUPT: {}]", session.halt_reason())
+}
+
+impl SafetyKernel {
+    /// A kernel with a hard limit in `[0, 1]` (validated, unlike the
+    /// reference).
+    pub fn new(hard_limit: f64) -> BackfireResult<Self> {
+        Ok(Self::with_gate(HardLimitGate(HardLimit::new(hard_limit)?)))
+    }
+
+    /// A kernel with the configuration's hard limit.
+    pub fn from_valid(config: &ValidConfig) -> Self {
+        Self::with_gate(HardLimitGate(config.hard_limit()))
+    }
+
+    /// Validates `config` and uses its hard limit.
+    pub fn from_config(config: &BackfireConfig) -> BackfireResult<Self> {
+        Ok(Self::from_valid(&config.validate()?))
+    }
+
+    /// The hard limit.
+    pub fn hard_limit(&self) -> f64 {
+        self.gate.0.value()
+    }
 }
 
 impl StreamingKernel {
     /// A kernel for a validated configuration.
     pub fn new(config: &ValidConfig) -> Self {
-        StreamingKernel {
-            limits: *config.streaming_limits(),
-            interlock: Interlock::new(),
-            timestamps: Timestamps::default(),
-        }
+        Self::with_gate(StreamingGate(*config.streaming_limits()))
     }
 
     /// Validates `config` and builds a kernel for it.
@@ -345,15 +291,21 @@ impl StreamingKernel {
         Ok(Self::new(&config.validate()?))
     }
 
+    /// The limits the kernel enforces.
+    pub fn limits(&self) -> &StreamingLimits<f64> {
+        &self.gate.0
+    }
+}
+
+impl<G: Gate> Kernel<G> {
+    fn with_gate(gate: G) -> Self {
+        Kernel { gate, interlock: Interlock::new(), timestamps: Timestamps::default() }
+    }
+
     /// The same kernel recording time as `mode` says.
     pub fn with_timestamps(mut self, mode: Timestamps) -> Self {
         self.timestamps = mode;
         self
-    }
-
-    /// The limits the kernel enforces.
-    pub fn limits(&self) -> &StreamingLimits<f64> {
-        &self.limits
     }
 
     /// Streams `tokens`, scoring each with `score(index, token)`; see the
@@ -386,8 +338,10 @@ impl StreamingKernel {
         Ok(infallible(self.stream_with(tokens, precomputed(tokens, scores)?)))
     }
 
-    /// The session's output, or `[KERNEL INTERRUPT: <halt_reason>]` if the
-    /// stream halted.
+    /// The releasable text, or an interrupt message if the stream halted:
+    /// [`SAFETY_INTERRUPT`] for the safety kernel (the reference's fixed
+    /// text), `[KERNEL INTERRUPT: <halt_reason>]` for the streaming kernel
+    /// and for an inactive kernel. No per-token clock is read.
     pub fn stream_output<S: AsRef<str>>(
         &self,
         tokens: &[S],
@@ -396,15 +350,21 @@ impl StreamingKernel {
         infallible(self.stream_output_with(tokens, guarded(&mut callback)))
     }
 
-    /// [`stream_output`](Self::stream_output) with a fallible scorer, as
-    /// for [`stream_with`](Self::stream_with).
+    /// [`stream_output`](Self::stream_output) with a fallible scorer, as for
+    /// [`stream_with`](Self::stream_with) (the Python layer's entry point).
     pub fn stream_output_with<S: AsRef<str>, E>(
         &self,
         tokens: &[S],
         score: impl FnMut(usize, &str) -> Result<f64, ScoreFailure<E>>,
     ) -> Result<String, E> {
         let session = self.run(tokens, None, score)?;
-        Ok(if session.halted() { interrupt(&session) } else { session.into_output() })
+        Ok(if session.halted() { G::interrupt(&session) } else { session.into_output() })
+    }
+
+    /// [`stream_output`](Self::stream_output) with one precomputed score per
+    /// token. Errors if the lengths differ.
+    pub fn stream_scores_output<S: AsRef<str>>(&self, tokens: &[S], scores: &[f64]) -> BackfireResult<String> {
+        Ok(infallible(self.stream_output_with(tokens, precomputed(tokens, scores)?)))
     }
 
     fn run<S: AsRef<str>, E>(
@@ -413,8 +373,7 @@ impl StreamingKernel {
         mode: Option<Timestamps>,
         score: impl FnMut(usize, &str) -> Result<f64, ScoreFailure<E>>,
     ) -> Result<StreamSession, E> {
-        let mut monitor = fresh_monitor(&self.limits);
-        run_stream(tokens, &self.interlock, mode, |s| monitor.push(s), score)
+        run_stream(tokens, &self.interlock, mode, self.gate.begin_stream(), score)
     }
 
     /// The latch, shareable with a supervisor.

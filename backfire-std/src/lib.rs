@@ -44,6 +44,6 @@ pub mod session;
 
 pub use config::{BackfireConfig, ValidConfig};
 pub use error::{BackfireError, BackfireResult};
-pub use kernel::{SafetyKernel, ScoreFailure, StreamingKernel};
+pub use kernel::{Kernel, SafetyKernel, ScoreFailure, StreamingKernel};
 pub use scorer::CoherenceScorer;
 pub use session::{StreamSession, Timestamps, TokenEvent};
