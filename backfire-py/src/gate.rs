@@ -1,6 +1,6 @@
 //! `SafetyKernel`, `StreamingKernel`, `StreamSession`, `TokenEvent`.
 
-use backfire_std::{BackfireConfig as Config, SafetyKernel, StreamSession, StreamingKernel};
+use backfire_std::{BackfireConfig as Config, SafetyKernel, StreamSession, StreamingKernel, Timestamps};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
@@ -92,6 +92,8 @@ impl PySafetyKernel {
 /// Takes a ``config`` and/or the per-field keywords of the seed guide
 /// (``hard_limit=``, ``window_size=``, ``window_threshold=``,
 /// ``trend_window=``, ``trend_threshold=``), which override the config.
+/// ``timestamps=True`` records the time of every token (a clock read per
+/// token); otherwise only the stream's duration is recorded.
 #[pyclass(name = "StreamingKernel", module = "backfire_kernel", frozen)]
 pub struct PyStreamingKernel {
     inner: StreamingKernel,
@@ -101,7 +103,8 @@ pub struct PyStreamingKernel {
 #[pymethods]
 impl PyStreamingKernel {
     #[new]
-    #[pyo3(signature = (config = None, *, hard_limit = None, window_size = None, window_threshold = None, trend_window = None, trend_threshold = None))]
+    #[pyo3(signature = (config = None, *, hard_limit = None, window_size = None, window_threshold = None, trend_window = None, trend_threshold = None, timestamps = false))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         config: Option<&Bound<'_, PyAny>>,
@@ -110,6 +113,7 @@ impl PyStreamingKernel {
         window_threshold: Option<f64>,
         trend_window: Option<i64>,
         trend_threshold: Option<f64>,
+        timestamps: bool,
     ) -> PyResult<Self> {
         let base = match config {
             Some(obj) if !obj.is_none() => obj
@@ -155,7 +159,8 @@ impl PyStreamingKernel {
             ..base
         };
         let config = PyBackfireConfig::new_checked(merged)?;
-        let inner = StreamingKernel::from_config(&config.inner).into_py()?;
+        let mode = if timestamps { Timestamps::PerToken } else { Timestamps::EndOnly };
+        let inner = StreamingKernel::from_config(&config.inner).into_py()?.with_timestamps(mode);
         Ok(PyStreamingKernel { inner, config: Py::new(py, config)? })
     }
 

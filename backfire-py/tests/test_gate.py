@@ -223,6 +223,13 @@ def test_streaming_window_halt_does_not_latch(gate):
     assert kernel.is_active is True
 
 
+def test_window_sees_scores_clamped_to_the_unit_interval(gate):
+    kernel = gate.StreamingKernel(window_size=3, window_threshold=0.5, hard_limit=0.0)
+    session = kernel.stream_scores(["a", "b", "c"], [5.0, 0.1, 0.1])
+    assert session.halt_reason == "window_avg (0.4000 < 0.5)"
+    assert session.coherence_history == [5.0, 0.1, 0.1]  # the history keeps raw scores
+
+
 def test_streaming_window_from_keywords(gate):
     kernel = gate.StreamingKernel(window_size=3, window_threshold=0.6)
     session = kernel.stream_tokens(["t0 ", "t1 ", "t2 ", "t3 "], scores(0.7, 0.55, 0.5, 0.45))
@@ -285,8 +292,11 @@ def test_session_metrics(gate):
     assert [e.index for e in session.events] == [0, 1, 2]
     assert [e.token for e in session.events] == ["a", "b", "c"]
     assert not any(e.halted for e in session.events)
-    stamps = [e.timestamp_s for e in session.events]
+    assert all(e.timestamp_s is None for e in session.events)  # opt-in
+    timed = gate.StreamingKernel(timestamps=True).stream_tokens(["a", "b", "c"], lambda t: 0.9)
+    stamps = [e.timestamp_s for e in timed.events]
     assert stamps == sorted(stamps) and stamps[0] >= 0
+    assert stamps[-1] * 1000 <= timed.duration_ms
 
 
 def test_reentrant_stream_sees_the_latch(gate):

@@ -363,7 +363,11 @@ impl<G: Gate> Kernel<G> {
 
     /// [`stream_output`](Self::stream_output) with one precomputed score per
     /// token. Errors if the lengths differ.
-    pub fn stream_scores_output<S: AsRef<str>>(&self, tokens: &[S], scores: &[f64]) -> BackfireResult<String> {
+    pub fn stream_scores_output<S: AsRef<str>>(
+        &self,
+        tokens: &[S],
+        scores: &[f64],
+    ) -> BackfireResult<String> {
         Ok(infallible(self.stream_output_with(tokens, precomputed(tokens, scores)?)))
     }
 
@@ -466,10 +470,10 @@ mod tests {
     fn stream_output_reads_no_clock_but_sessions_do() {
         let kernel = streaming(|_| {});
         let session = kernel.stream_tokens(&["a", "b"], |_| 0.9);
-        assert!(session.events().all(|e| e.timestamp_s.is_some()));
-        let kernel = kernel.with_timestamps(Timestamps::EndOnly);
+        assert!(session.events().all(|e| e.timestamp_s.is_none()), "end-only is the default");
+        let kernel = kernel.with_timestamps(Timestamps::PerToken);
         let session = kernel.stream_tokens(&["a", "b"], |_| 0.9);
-        assert!(session.events().all(|e| e.timestamp_s.is_none()));
+        assert!(session.events().all(|e| e.timestamp_s.is_some()));
         assert!(session.duration_ms() >= 0.0);
     }
 

@@ -112,12 +112,13 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> StreamMonitor<T, S> {
 
     fn check(&mut self, score: T) -> Result<(), HaltReason<T>> {
         self.limits.hard_limit().check(score)?;
-        self.window.push(score);
-        if let Some(average) = self.window.window_mean() {
-            let threshold = self.limits.window_threshold();
-            if average < threshold {
-                return Err(HaltReason::WindowAverage { average, threshold });
-            }
+        // The window sees the score clamped into [0, 1]: one wild value
+        // (a callback returning 5.0) cannot hide a run of low scores, and
+        // bounded terms keep the running sums exact enough (see `num`).
+        self.window.push(score.clamp_to(T::ZERO, T::ONE));
+        let threshold = self.limits.window_threshold();
+        if let Some(average) = self.window.mean_below(threshold) {
+            return Err(HaltReason::WindowAverage { average, threshold });
         }
         if let Some(drop) = self.window.drop_over(self.limits.trend_window()) {
             let threshold = self.limits.trend_threshold();
@@ -155,5 +156,50 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> StreamMonitor<T, S> {
     /// Gives the storage back.
     pub fn into_storage(self) -> S {
         self.window.into_storage()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn monitor(window: usize, threshold: f64) -> StreamMonitor<f64, [f64; 8]> {
+        let limits = StreamingLimits::new(0.0, window, threshold, 8, 1.0).unwrap();
+        StreamMonitor::new(limits, [0.0; 8]).unwrap()
+    }
+
+    #[test]
+    fn a_wild_score_cannot_hide_low_scores_in_the_window() {
+        let mut m = monitor(3, 0.5);
+        // Raw mean (5 + 0.1 + 0.1) / 3 = 1.73 would pass; clamped it is 0.4.
+        assert_eq!(m.push(5.0), Verdict::Continue);
+        assert_eq!(m.push(0.1), Verdict::Continue);
+        match m.push(0.1) {
+            Verdict::Halt(HaltReason::WindowAverage { average, .. }) => {
+                assert!((average - 0.4).abs() < 1e-12)
+            }
+            other => panic!("expected a window halt, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn huge_values_leaving_the_window_leave_no_error_behind() {
+        let mut m = monitor(3, 0.5);
+        for x in [1e300, 0.6, 0.6, 0.6] {
+            assert_eq!(m.push(x), Verdict::Continue);
+        }
+        // Clamped to 1 on the way in, so only rounding remains.
+        assert!((m.window_mean().unwrap() - 0.6).abs() < 1e-15);
+    }
+
+    #[test]
+    fn halt_is_sticky_until_reset() {
+        let mut m = monitor(2, 0.9);
+        assert_eq!(m.push(0.95), Verdict::Continue);
+        let halt = m.push(0.5);
+        assert!(halt.is_halt());
+        assert_eq!(m.push(1.0), halt);
+        m.reset();
+        assert_eq!(m.push(1.0), Verdict::Continue);
     }
 }

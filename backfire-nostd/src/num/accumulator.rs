@@ -1,13 +1,20 @@
-//! Drift-free running sums.
+//! Running sums.
 //!
 //! A sliding-window mean kept as `sum += new; sum -= old` accumulates
 //! rounding error without bound over a long stream. The gate avoids that
-//! with block restarts (see [`crate::gate`]); within a block, each backend
-//! sums as accurately as it cheaply can:
+//! with block restarts (see [`crate::gate`]), so within a block each backend
+//! only has to sum a bounded number of terms:
 //!
-//! * floats: Neumaier's compensated summation (error independent of the
-//!   number of terms to first order);
-//! * fixed point: a 64-bit integer of raw bits, which is exact.
+//! * floats: a plain sum ([`PlainSum`]). The gate's window holds scores
+//!   clamped into `[0, 1]`, so the error of a block is at most
+//!   `window_size · ε` — the same bound as re-summing the window — and a
+//!   plain sum keeps the hot loop free of the store-forwarding stalls a
+//!   two-word compensated sum causes;
+//! * fixed point: a 64-bit integer of raw bits ([`IntAccumulator`]), which
+//!   is exact.
+//!
+//! [`NeumaierSum`] (compensated) is there for long sums of values of any
+//! magnitude, such as simulated time.
 
 use super::Real;
 
@@ -15,12 +22,39 @@ use super::Real;
 pub trait Accumulator<T: Real>: Copy + Default + core::fmt::Debug {
     /// Adds one term.
     fn add(&mut self, x: T);
-    /// `(total - evicted + fill) / n`, evaluated as accurately as the
-    /// backend allows. This is the window mean of the gate's block scheme:
+    /// The window mean `(total − evicted + fill) / n` if it is strictly
+    /// below `threshold`, else `None`. This is the gate's block scheme:
     /// `total` is the sum of the previous block, `evicted` the part of it
     /// that already left the window, `fill` the sum of the current block.
-    /// `n` must be non-zero.
-    fn window_mean(total: &Self, evicted: &Self, fill: &Self, n: u32) -> T;
+    /// `n` must be non-zero. Backends may decide without dividing.
+    fn mean_below(total: &Self, evicted: &Self, fill: &Self, n: u32, threshold: T) -> Option<T>;
+}
+
+/// A plain running sum (see the module documentation for when it is exact
+/// enough).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PlainSum<T>(T);
+
+impl<T: Real> PlainSum<T> {
+    /// The sum.
+    #[inline]
+    pub fn value(&self) -> T {
+        self.0
+    }
+}
+
+impl<T: Real> Accumulator<T> for PlainSum<T> {
+    #[inline]
+    fn add(&mut self, x: T) {
+        self.0 = self.0 + x;
+    }
+
+    #[inline]
+    fn mean_below(total: &Self, evicted: &Self, fill: &Self, n: u32, threshold: T) -> Option<T> {
+        // Equal block sums cancel exactly when subtracted first.
+        let mean = ((total.0 - evicted.0) + fill.0) / T::from_u32(n);
+        (mean < threshold).then_some(mean)
+    }
 }
 
 /// Neumaier compensated sum for floating-point backends.
@@ -53,11 +87,12 @@ impl<T: Real> Accumulator<T> for NeumaierSum<T> {
     }
 
     #[inline]
-    fn window_mean(total: &Self, evicted: &Self, fill: &Self, n: u32) -> T {
+    fn mean_below(total: &Self, evicted: &Self, fill: &Self, n: u32, threshold: T) -> Option<T> {
         // Large terms first so that equal block sums cancel exactly.
         let main = (total.sum - evicted.sum) + fill.sum;
         let comp = (total.compensation - evicted.compensation) + fill.compensation;
-        (main + comp) / T::from_u32(n)
+        let mean = (main + comp) / T::from_u32(n);
+        (mean < threshold).then_some(mean)
     }
 }
 

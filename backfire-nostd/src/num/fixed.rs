@@ -170,13 +170,17 @@ impl super::Accumulator<Q16> for IntAccumulator {
     }
 
     #[inline]
-    fn window_mean(total: &Self, evicted: &Self, fill: &Self, n: u32) -> Q16 {
+    fn mean_below(total: &Self, evicted: &Self, fill: &Self, n: u32, threshold: Q16) -> Option<Q16> {
+        // Exact: mean < threshold ⟺ sum < threshold · n in integers, so no
+        // division per token (a 64-bit division is most of a Cortex-M0's
+        // per-token cost). The reported mean is floored, hence also below.
         let sum = total.raw() - evicted.raw() + fill.raw();
         let n = i64::from(n.max(1));
-        // Round half away from zero, then saturate into Q16.16.
-        let half = n / 2;
-        let q = if sum >= 0 { (sum + half) / n } else { (sum - half) / n };
-        Q16::from_bits(q.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32)
+        if sum >= i64::from(threshold.to_bits()) * n {
+            return None;
+        }
+        let mean = sum.div_euclid(n);
+        Some(Q16::from_bits(mean.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32))
     }
 }
 

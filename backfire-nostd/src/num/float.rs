@@ -6,7 +6,7 @@
 //! (relative error around 1e-3 to 1e-4 — fine for firmware dashboards, not
 //! for reference parity).
 
-use super::{NeumaierSum, Real, Transcendental};
+use super::{PlainSum, Real, Transcendental};
 
 macro_rules! impl_real_float {
     ($t:ty, $name:literal) => {
@@ -15,7 +15,7 @@ macro_rules! impl_real_float {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
             const EPSILON: Self = <$t>::EPSILON;
-            type Accumulator = NeumaierSum<$t>;
+            type Accumulator = PlainSum<$t>;
 
             #[inline]
             fn from_f64(x: f64) -> Self {

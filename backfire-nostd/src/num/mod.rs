@@ -14,14 +14,14 @@
 //! and observer models need.
 //!
 //! Running sums go through [`Real::Accumulator`], so each backend can sum the
-//! way that is exact for it: compensated (Neumaier) summation for floats,
-//! a wide integer for fixed point.
+//! way that is right for it: a plain sum for floats (the gate bounds what it
+//! sums), a wide exact integer for fixed point.
 
 mod accumulator;
 mod fixed;
 mod float;
 
-pub use accumulator::{Accumulator, IntAccumulator, NeumaierSum};
+pub use accumulator::{Accumulator, IntAccumulator, NeumaierSum, PlainSum};
 pub use fixed::Q16;
 
 use core::fmt::{Debug, Display};

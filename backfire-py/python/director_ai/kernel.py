@@ -156,7 +156,7 @@ class TokenEvent:
     token: str
     index: int
     coherence: float
-    timestamp_s: float
+    timestamp_s: float | None  # None unless the kernel records per-token times
     halted: bool = False
 
 
@@ -228,6 +228,7 @@ class _Window:
         self.count = 0
 
     def push(self, x: float) -> None:
+        x = min(max(x, 0.0), 1.0)  # one wild score cannot hide a run of low ones
         if self.block_pos == self.size:
             self.total, self.fill, self.evicted, self.block_pos = self.fill, 0.0, 0.0, 0
         cap = len(self.ring)
@@ -256,6 +257,8 @@ class StreamingKernel:
 
     Accepts a ``config`` and/or the per-field keywords of the seed guide
     (``hard_limit=``, ``window_size=``, …), which override the config.
+    ``timestamps=True`` records the time of every token (a clock read per
+    token); otherwise only the stream's duration is recorded.
     """
 
     def __init__(
@@ -267,6 +270,7 @@ class StreamingKernel:
         window_threshold: float | None = None,
         trend_window: int | None = None,
         trend_threshold: float | None = None,
+        timestamps: bool = False,
     ) -> None:
         if config is not None and not isinstance(config, BackfireConfig):
             raise TypeError(f"config must be a BackfireConfig, got {type(config).__name__}")
@@ -285,6 +289,7 @@ class StreamingKernel:
             self._config = BackfireConfig(coherence_threshold=threshold).replace(**overrides)
         else:
             self._config = config.replace(**overrides)
+        self._timestamps = bool(timestamps)
         self._active = True
 
     @property
@@ -340,7 +345,7 @@ class StreamingKernel:
             except _Halt as halt:
                 score, failure = 0.0, halt
             recorded = score if math.isfinite(score) else 0.0
-            event = TokenEvent(tok, i, recorded, time.perf_counter() - t0)
+            event = TokenEvent(tok, i, recorded, time.perf_counter() - t0 if self._timestamps else None)
             session.tokens.append(tok)
             session.coherence_history.append(recorded)
             session.events.append(event)
