@@ -20,9 +20,13 @@
 mod accumulator;
 mod fixed;
 mod float;
+mod phase;
 
 pub use accumulator::{Accumulator, IntAccumulator, NeumaierSum};
 pub use fixed::Q16;
+pub use phase::{
+    BinaryAngle, F32Increment, PhaseBackend, Q16Increment, RadianIncrement, wrap_radians,
+};
 
 use core::fmt::{Debug, Display};
 use core::ops::{Add, Div, Mul, Neg, Sub};
