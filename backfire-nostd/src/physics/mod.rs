@@ -12,10 +12,12 @@
 
 pub mod constants;
 pub mod error;
+pub mod l16;
 pub mod sec;
 pub mod upde;
 
 pub use constants::{K_BASE, KNM, LAYER_NAMES, N_LAYERS, OMEGA_N, build_knm_matrix};
 pub use error::PhysicsError;
+pub use l16::{EigenBlocks, L16Controller, L16CostInputs, L16Params, L16StepResult, PIState};
 pub use sec::{SECFunctional, SECResult};
 pub use upde::{UPDEParams, UPDEState, UPDEStepper, order_parameter, order_parameter_from_sums};
