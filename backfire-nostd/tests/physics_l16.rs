@@ -1,6 +1,8 @@
 //! L16 controller: golden values (spec §5.7), reference invariants (spec
 //! §7.1), f32 agreement and property tests.
 
+#![allow(clippy::excessive_precision)] // golden digits as the spec prints them
+
 use backfire_nostd::physics::{
     EigenBlocks, L16Controller, L16CostInputs, L16Params, L16StepResult, PIState, PhysicsError,
 };
@@ -141,14 +143,20 @@ fn full_path_rejects_mismatched_shapes() {
         Err(PhysicsError::BlockShape { block: "target", len: 30, cols: 2, rows: 16 })
     ));
     let ragged = EigenBlocks { eigvecs: &e[..31], eig_cols: 2, target: &e, target_cols: 2 };
-    assert!(matches!(c.compute_h_rec(&[], Some(&ragged), 0.5, &k), Err(PhysicsError::BlockShape { block: "eigvecs", .. })));
+    assert!(matches!(
+        c.compute_h_rec(&[], Some(&ragged), 0.5, &k),
+        Err(PhysicsError::BlockShape { block: "eigvecs", .. })
+    ));
     let tall = vec![0.0; 34];
     let too_many_rows = EigenBlocks { eigvecs: &tall, eig_cols: 2, target: &tall, target_cols: 2 };
     assert!(c.compute_h_rec(&[], Some(&too_many_rows), 0.5, &k).is_err());
     // Different column counts with the same row count are fine (k = min).
     let three = vec![0.0; 48];
     let wide = EigenBlocks { eigvecs: &e, eig_cols: 2, target: &three, target_cols: 3 };
-    assert!((c.compute_h_rec(&[], Some(&wide), 1.0, &costs(0.0, 0.0, 0.0, 0.72, 0.0)).unwrap() - 2.0).abs() < 1e-12);
+    assert!(
+        (c.compute_h_rec(&[], Some(&wide), 1.0, &costs(0.0, 0.0, 0.0, 0.72, 0.0)).unwrap() - 2.0).abs()
+            < 1e-12
+    );
 }
 
 #[test]
@@ -261,7 +269,13 @@ fn f32_agrees_with_f64() {
         let r = 0.5 + 0.4 * ((i as f64) * 0.3).sin();
         let p = 0.6 + 0.3 * ((i as f64) * 0.17).cos();
         let ka = costs(-0.2, 0.1, -0.05, 0.6, 0.2);
-        let kb = L16CostInputs { c7_symbolic: -0.2f32, c8_phase: 0.1, c10_boundary: -0.05, p_h1: 0.6, h_frob: 0.2 };
+        let kb = L16CostInputs {
+            c7_symbolic: -0.2f32,
+            c8_phase: 0.1,
+            c10_boundary: -0.05,
+            p_h1: 0.6,
+            h_frob: 0.2,
+        };
         let x = a.step(&[0.0; 16], None, r, p, &ka, 0.01).unwrap();
         let y = b.step(&[0.0; 16], None, r as f32, p as f32, &kb, 0.01).unwrap();
         assert!((f64::from(y.h_rec) - x.h_rec).abs() < 1e-6);

@@ -1,6 +1,8 @@
 //! SEC functional: golden values (spec §4.5), reference invariants (spec
 //! §7.1), f32 agreement and property tests.
 
+#![allow(clippy::excessive_precision)] // golden digits as the spec prints them
+
 use std::f64::consts::{PI, TAU};
 
 use backfire_nostd::physics::sec::bessel_i0_approx;
@@ -203,7 +205,8 @@ fn reference_invariants() {
 
 #[test]
 fn f32_agrees_with_f64() {
-    let cases = [vec![0.0; 16], ramp(0.4, 16), ramp(0.3, 16), ramp(TAU / 16.0, 16), vec![1.0; 16], ramp(0.3, 20)];
+    let cases =
+        [vec![0.0; 16], ramp(0.4, 16), ramp(0.3, 16), ramp(TAU / 16.0, 16), vec![1.0; 16], ramp(0.3, 20)];
     for theta in &cases {
         let t32: Vec<f32> = theta.iter().map(|&x| x as f32).collect();
         let a = fresh().evaluate(theta, None, 0.01).unwrap();

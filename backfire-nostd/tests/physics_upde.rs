@@ -1,10 +1,14 @@
 //! UPDE stepper: golden trajectories (spec §3.6), reference invariants
 //! (spec §7.1), backend tracking bounds and property tests.
 
+#![allow(clippy::excessive_precision)] // golden digits as the spec prints them
+
 use std::f64::consts::TAU;
 
 use backfire_nostd::num::{PhaseBackend, Q16, Real};
-use backfire_nostd::physics::{KNM, OMEGA_N, PhysicsError, UPDEParams, UPDEState, UPDEStepper, order_parameter};
+use backfire_nostd::physics::{
+    KNM, OMEGA_N, PhysicsError, UPDEParams, UPDEState, UPDEStepper, order_parameter,
+};
 use backfire_nostd::rng::SimpleRng;
 use proptest::prelude::*;
 
@@ -140,7 +144,8 @@ fn reference_invariants() {
     assert!(s.theta_radians().iter().all(|x| (0.0..TAU).contains(x)));
 
     // No field, no noise: the first velocity is exactly ω from zero.
-    let mut st = UPDEStepper::<f64>::new(UPDEParams::new(OMEGA_N, KNM, 0.01, 0.0, 0.0).unwrap(), SimpleRng::new(1));
+    let mut st =
+        UPDEStepper::<f64>::new(UPDEParams::new(OMEGA_N, KNM, 0.01, 0.0, 0.0).unwrap(), SimpleRng::new(1));
     let mut s = UPDEState::<f64>::new(&[0.0; 16]).unwrap();
     st.step(&mut s).unwrap();
     for (d, w) in s.dtheta_dt().iter().zip(OMEGA_N) {
@@ -158,7 +163,8 @@ fn reference_invariants() {
     assert!(matches!(UPDEState::<f64>::from_slice(&[0.0; 4]), Err(PhysicsError::ThetaLength { got: 4, .. })));
 
     // Canonical, dt 0.001, no noise/field, random start: velocities finite.
-    let mut st = UPDEStepper::<f64>::new(UPDEParams::new(OMEGA_N, KNM, 0.001, 0.0, 0.0).unwrap(), SimpleRng::new(1));
+    let mut st =
+        UPDEStepper::<f64>::new(UPDEParams::new(OMEGA_N, KNM, 0.001, 0.0, 0.0).unwrap(), SimpleRng::new(1));
     let mut s = UPDEState::<f64>::random(&mut rng);
     st.run(&mut s, 500).unwrap();
     assert!(s.dtheta_dt().iter().all(|d| d.is_finite()));
@@ -283,8 +289,11 @@ fn seeded_noise_is_portable_across_backends() {
     let mut a = UPDEState::<f64>::new(&[0.0; 16]).unwrap();
     let mut b = UPDEState::<f32>::new(&[0.0; 16]).unwrap();
     let mut c = UPDEState::<Q16>::new(&[0.0; 16]).unwrap();
-    let (mut sa, mut sb, mut sc) =
-        (stepper::<f64>(0.01, 0.1, 0.05, 42), stepper::<f32>(0.01, 0.1, 0.05, 42), stepper::<Q16>(0.01, 0.1, 0.05, 42));
+    let (mut sa, mut sb, mut sc) = (
+        stepper::<f64>(0.01, 0.1, 0.05, 42),
+        stepper::<f32>(0.01, 0.1, 0.05, 42),
+        stepper::<Q16>(0.01, 0.1, 0.05, 42),
+    );
     for _ in 0..5 {
         sa.step(&mut a).unwrap();
         sb.step(&mut b).unwrap();

@@ -24,9 +24,7 @@ mod phase;
 
 pub use accumulator::{Accumulator, IntAccumulator, NeumaierSum};
 pub use fixed::Q16;
-pub use phase::{
-    BinaryAngle, F32Increment, PhaseBackend, Q16Increment, RadianIncrement, wrap_radians,
-};
+pub use phase::{BinaryAngle, F32Increment, PhaseBackend, Q16Increment, RadianIncrement, wrap_radians};
 
 use core::fmt::{Debug, Display};
 use core::ops::{Add, Div, Mul, Neg, Sub};

@@ -65,10 +65,9 @@ impl fmt::Display for PhysicsError {
             PhysicsError::MatrixLength { expected, got } => {
                 write!(f, "expected {expected} elements, got {got}")
             }
-            PhysicsError::BlockShape { block, len, cols, rows } => write!(
-                f,
-                "{block} block of {len} entries is not {rows} rows x {cols} columns (column-major)"
-            ),
+            PhysicsError::BlockShape { block, len, cols, rows } => {
+                write!(f, "{block} block of {len} entries is not {rows} rows x {cols} columns (column-major)")
+            }
         }
     }
 }
@@ -94,7 +93,10 @@ mod tests {
             (PhysicsError::NonFiniteTheta, "theta contains NaN or Inf"),
             (PhysicsError::NonFinitePrev, "theta_prev contains NaN or Inf"),
             (PhysicsError::MatrixLength { expected: 256, got: 10 }, "expected 256 elements, got 10"),
-            (PhysicsError::Param(ParamError::new("dt", -1.0, "finite and > 0")), "dt must be finite and > 0, got -1"),
+            (
+                PhysicsError::Param(ParamError::new("dt", -1.0, "finite and > 0")),
+                "dt must be finite and > 0, got -1",
+            ),
         ];
         for (e, text) in cases {
             assert_eq!(render(&e).as_str(), text);

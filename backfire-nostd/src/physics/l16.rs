@@ -24,7 +24,9 @@
 //! assert!(r.gate_open);
 //! ```
 
-use crate::check::{ParamError, check_at_least, check_finite, check_non_negative, check_positive, check_unit};
+use crate::check::{
+    ParamError, check_at_least, check_finite, check_non_negative, check_positive, check_unit,
+};
 use crate::num::Transcendental;
 use crate::physics::error::PhysicsError;
 use crate::physics::upde::order_parameter;
@@ -718,7 +720,10 @@ mod tests {
         assert_eq!(L16Params::new(16, 1.5, 10, 5, 0.5, 0.5, 1.5).unwrap_err().field, "plv_threshold");
         assert_eq!(L16Params::new(16, 0.6, 0, 5, 0.5, 0.5, 1.5).unwrap_err().field, "plv_window");
         assert_eq!(L16Params::new(16, 0.6, 10, 100, 0.5, 0.5, 1.5).unwrap_err().field, "h_rec_window");
-        assert_eq!(L16Params::new(16, 0.6, 10, 5, f64::NAN, 0.5, 1.5).unwrap_err().field, "refusal_lr_factor");
+        assert_eq!(
+            L16Params::new(16, 0.6, 10, 5, f64::NAN, 0.5, 1.5).unwrap_err().field,
+            "refusal_lr_factor"
+        );
         let p = L16Params::new(16, 0.6, 10, 5, 0.5, 0.5, 1.5).unwrap();
         assert_eq!(p, L16Params::default());
         assert!(L16Controller::<f64, [f64; 4]>::new(p, [0.0; 4]).is_err());
@@ -781,7 +786,10 @@ mod tests {
         assert!(c.step(&[0.0; 16], None, f64::NAN, 0.7, &costs, 0.01).is_err());
         assert!(c.step(&[0.0; 16], None, 0.8, f64::INFINITY, &costs, 0.01).is_err());
         assert!(c.step(&[0.0; 16], None, 0.8, 0.7, &costs, 0.0).is_err());
-        assert_eq!(c.step(&[f64::NAN; 16], None, 0.8, 0.7, &costs, 0.01).unwrap_err(), PhysicsError::NonFiniteTheta);
+        assert_eq!(
+            c.step(&[f64::NAN; 16], None, 0.8, 0.7, &costs, 0.01).unwrap_err(),
+            PhysicsError::NonFiniteTheta
+        );
         assert_eq!(c.pi_states().map(|p| *p), pis);
         assert_eq!(c.h_rec_history().count(), 1);
         assert_eq!(c.plv_buffer().count(), 1);

@@ -201,7 +201,12 @@ impl<T: Transcendental, const N: usize> SECFunctional<T, N> {
     /// Errors (nothing changes): `"theta contains NaN or Inf"`,
     /// `"theta_prev contains NaN or Inf"`, non-finite `dt`. A `dt ≤ 0` is
     /// floored at 1e-12 as in the reference.
-    pub fn evaluate(&mut self, theta: &[T], theta_prev: Option<&[T]>, dt: T) -> Result<SECResult<T>, PhysicsError> {
+    pub fn evaluate(
+        &mut self,
+        theta: &[T],
+        theta_prev: Option<&[T]>,
+        dt: T,
+    ) -> Result<SECResult<T>, PhysicsError> {
         if theta.iter().any(|x| !x.is_finite()) {
             return Err(PhysicsError::NonFiniteTheta);
         }
@@ -305,7 +310,7 @@ impl<T: Transcendental, const N: usize> SECFunctional<T, N> {
         let mean = self.omega_f64.iter().sum::<f64>() / n;
         let var = self.omega_f64.iter().map(|w| (w - mean) * (w - mean)).sum::<f64>() / n;
         let sigma = libm::sqrt(var);
-        if !(sigma >= FLOOR) {
+        if sigma.is_nan() || sigma < FLOOR {
             return T::ZERO;
         }
         let g0 = 1.0 / (libm::sqrt(TAU) * sigma);
@@ -362,7 +367,7 @@ fn density_entropy<T: Transcendental>(theta: &[T]) -> Option<(T, T)> {
         total = total + d;
         weighted_log = weighted_log + d * d.ln();
     }
-    if !(total > T::from_f64(FLOOR)) {
+    if total.is_nan() || total <= T::from_f64(FLOOR) {
         return None;
     }
     // H = −Σ p ln p with p = d / D  ⇔  H = ln D − Σ d ln d / D
@@ -377,7 +382,8 @@ pub fn bessel_i0_approx(x: f64) -> f64 {
     if a < 3.75 {
         let t = (a / 3.75) * (a / 3.75);
         1.0 + t
-            * (3.5156229 + t * (3.0899424 + t * (1.2067492 + t * (0.2659732 + t * (0.0360768 + t * 0.0045813)))))
+            * (3.5156229
+                + t * (3.0899424 + t * (1.2067492 + t * (0.2659732 + t * (0.0360768 + t * 0.0045813)))))
     } else {
         let t = 3.75 / a;
         (libm::exp(a) / libm::sqrt(a))
@@ -386,7 +392,8 @@ pub fn bessel_i0_approx(x: f64) -> f64 {
                     + t * (0.00225319
                         + t * (-0.00157565
                             + t * (0.00916281
-                                + t * (-0.02057706 + t * (0.02635537 + t * (-0.01647633 + t * 0.00392377))))))))
+                                + t * (-0.02057706
+                                    + t * (0.02635537 + t * (-0.01647633 + t * 0.00392377))))))))
     }
 }
 
@@ -423,7 +430,10 @@ mod tests {
         sec.evaluate(&[0.1; 16], None, 0.01).unwrap();
         let prev = sec.prev_v();
         assert_eq!(sec.evaluate(&[f64::NAN; 16], None, 0.01).unwrap_err(), PhysicsError::NonFiniteTheta);
-        assert_eq!(sec.evaluate(&[0.0; 16], Some(&[f64::INFINITY; 16]), 0.01).unwrap_err(), PhysicsError::NonFinitePrev);
+        assert_eq!(
+            sec.evaluate(&[0.0; 16], Some(&[f64::INFINITY; 16]), 0.01).unwrap_err(),
+            PhysicsError::NonFinitePrev
+        );
         assert!(matches!(sec.evaluate(&[0.0; 16], None, f64::NAN), Err(PhysicsError::Param(_))));
         assert_eq!(sec.prev_v(), prev);
     }

@@ -160,7 +160,10 @@ impl<const N: usize> UPDEParams<N> {
     }
 }
 
-fn check_all_finite<'a>(field: &'static str, values: impl Iterator<Item = &'a f64>) -> Result<(), ParamError> {
+fn check_all_finite<'a>(
+    field: &'static str,
+    values: impl Iterator<Item = &'a f64>,
+) -> Result<(), ParamError> {
     for &v in values {
         check_finite(field, v)?;
     }
@@ -328,7 +331,12 @@ pub struct UPDEStepper<T: PhaseBackend, const N: usize = N_LAYERS> {
 
 impl<T: PhaseBackend> UPDEStepper<T, N_LAYERS> {
     /// The canonical model with the given dt, F, σ (validated).
-    pub fn canonical(dt: f64, field_pressure: f64, noise_amplitude: f64, rng: SimpleRng) -> Result<Self, ParamError> {
+    pub fn canonical(
+        dt: f64,
+        field_pressure: f64,
+        noise_amplitude: f64,
+        rng: SimpleRng,
+    ) -> Result<Self, ParamError> {
         Ok(Self::new(UPDEParams::canonical(dt, field_pressure, noise_amplitude)?, rng))
     }
 }
@@ -384,7 +392,10 @@ impl<T: PhaseBackend, const N: usize> UPDEStepper<T, N> {
         self.update(|p| p.set_knm(knm))
     }
 
-    fn update(&mut self, f: impl FnOnce(&mut UPDEParams<N>) -> Result<(), ParamError>) -> Result<(), ParamError> {
+    fn update(
+        &mut self,
+        f: impl FnOnce(&mut UPDEParams<N>) -> Result<(), ParamError>,
+    ) -> Result<(), ParamError> {
         let mut p = self.params;
         f(&mut p)?;
         self.set_params(p);
@@ -518,7 +529,8 @@ mod tests {
 
     #[test]
     fn overflowing_parameters_are_rejected_without_change() {
-        let params = UPDEParams::<2>::new([1e308, 1e308], [[0.0, 1e308], [1e308, 0.0]], 0.01, 1e308, 0.0).unwrap();
+        let params =
+            UPDEParams::<2>::new([1e308, 1e308], [[0.0, 1e308], [1e308, 0.0]], 0.01, 1e308, 0.0).unwrap();
         let mut st = UPDEStepper::<f64, 2>::new(params, SimpleRng::new(1));
         let mut s = UPDEState::<f64, 2>::new(&[0.0, 1.0]).unwrap();
         let before = s;
@@ -535,7 +547,10 @@ mod tests {
             PhysicsError::ThetaLength { expected: 16, got: 4 }
         );
         assert_eq!(UPDEState::<f64>::from_slice(&[f64::NAN; 16]).unwrap_err(), PhysicsError::NonFiniteInput);
-        assert_eq!(UPDEState::<Q16>::from_slice(&[f64::INFINITY; 16]).unwrap_err(), PhysicsError::NonFiniteInput);
+        assert_eq!(
+            UPDEState::<Q16>::from_slice(&[f64::INFINITY; 16]).unwrap_err(),
+            PhysicsError::NonFiniteInput
+        );
     }
 
     #[test]
