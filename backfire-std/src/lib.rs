@@ -11,5 +11,6 @@
 pub use backfire_nostd as core_kernel;
 
 pub mod error;
+pub mod physics;
 
 pub use error::{BackfireError, BackfireResult};

@@ -493,6 +493,11 @@ impl<T: Transcendental, S: AsRef<[T]> + AsMut<[T]>> L16Controller<T, S> {
     pub fn refusal_count(&self) -> u32 {
         self.refusal_count
     }
+    /// The actuator scales `(lr_z, d_theta, tau_d)` after the last refusal
+    /// check.
+    pub fn scales(&self) -> (T, T, T) {
+        self.scales
+    }
     /// The four PI controllers (λ7, λ8, λ10, ν*).
     pub fn pi_states(&self) -> [&PIState<T>; 4] {
         [&self.pi_lambda7, &self.pi_lambda8, &self.pi_lambda10, &self.pi_nu]
