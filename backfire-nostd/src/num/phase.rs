@@ -18,7 +18,7 @@
 
 use core::f64::consts::TAU;
 
-use super::{Q16, Transcendental};
+use super::{Q16, Transcendental, sin_cos_fast};
 use crate::rng::SimpleRng;
 
 /// A 32-bit binary angle: `2^32` is one full turn.
@@ -141,7 +141,7 @@ impl PhaseBackend for f64 {
     }
     #[inline]
     fn phase_sin_cos(phase: f64) -> (f64, f64) {
-        Transcendental::sin_cos(phase)
+        sin_cos_fast(phase)
     }
     fn increment(_omega: f64, dt: f64, noise_scale: f64) -> RadianIncrement {
         RadianIncrement { dt, noise_scale }

@@ -323,10 +323,17 @@ impl<T: PhaseBackend, const N: usize> UPDEState<T, N> {
 pub struct UPDEStepper<T: PhaseBackend, const N: usize = N_LAYERS> {
     params: UPDEParams<N>,
     omega: [T; N],
-    knm: [[T; N]; N],
+    /// K transposed (`knm_t[m][n] = K[n][m]`), so the mat-vec runs over
+    /// contiguous columns with N independent accumulators (vectorisable)
+    /// while each row still sums in index order m = 0..N.
+    knm_t: [[T; N]; N],
     field_pressure: T,
     increments: [T::Increment; N],
     rng: SimpleRng,
+    /// Skip the normal draws while σ = 0 (not stream-compatible).
+    skip_silent_noise: bool,
+    /// Whether this step draws noise: always, unless skipping and σ = 0.
+    draw_noise: bool,
 }
 
 impl<T: PhaseBackend> UPDEStepper<T, N_LAYERS> {
@@ -347,10 +354,12 @@ impl<T: PhaseBackend, const N: usize> UPDEStepper<T, N> {
         let mut stepper = UPDEStepper {
             params,
             omega: [T::ZERO; N],
-            knm: [[T::ZERO; N]; N],
+            knm_t: [[T::ZERO; N]; N],
             field_pressure: T::ZERO,
             increments: [T::Increment::default(); N],
             rng,
+            skip_silent_noise: false,
+            draw_noise: true,
         };
         stepper.set_params(params);
         stepper
@@ -365,10 +374,21 @@ impl<T: PhaseBackend, const N: usize> UPDEStepper<T, N> {
     pub fn set_params(&mut self, params: UPDEParams<N>) {
         self.params = params;
         self.omega = params.omega.map(T::from_f64);
-        self.knm = params.knm.map(|row| row.map(T::from_f64));
+        self.knm_t = core::array::from_fn(|m| core::array::from_fn(|n| T::from_f64(params.knm[n][m])));
         self.field_pressure = T::from_f64(params.field_pressure);
         let noise_scale = params.noise_amplitude * libm::sqrt(params.dt);
         self.increments = params.omega.map(|w| T::increment(w, params.dt, noise_scale));
+        self.draw_noise = !(self.skip_silent_noise && params.noise_amplitude == 0.0);
+    }
+
+    /// With `on`, a stepper whose σ is 0 stops drawing normals (saving
+    /// 16 `ln`/`sqrt`/`cos` per step). **Not compatible** with reference
+    /// streams: the reference draws even when σ = 0, so a later non-zero σ
+    /// would see a different noise sequence (spec §9 item 3). Off by
+    /// default.
+    pub fn set_skip_silent_noise(&mut self, on: bool) {
+        self.skip_silent_noise = on;
+        self.set_params(self.params);
     }
 
     /// Replaces dt (finite, > 0).
@@ -420,19 +440,23 @@ impl<T: PhaseBackend, const N: usize> UPDEStepper<T, N> {
         let mut rng = self.rng;
         let mut next = state.theta;
         let mut drift = [T::ZERO; N];
-        let rows = self.knm.iter().zip(self.omega.iter()).zip(self.increments.iter());
-        let per_osc = state.sin.iter().zip(state.cos.iter()).zip(next.iter_mut()).zip(drift.iter_mut());
-        for (((row, &omega), inc), (((&s_n, &c_n), phase), drift_n)) in rows.zip(per_osc) {
-            // Σ_m K[n][m]·sin(θ_m − θ_n) = cos θ_n·Σ K s_m − sin θ_n·Σ K c_m
-            let (mut ks, mut kc) = (T::ZERO, T::ZERO);
-            for ((&k, &s_m), &c_m) in row.iter().zip(state.sin.iter()).zip(state.cos.iter()) {
-                ks = ks + k * s_m;
-                kc = kc + k * c_m;
+        // Σ_m K[n][m]·sin(θ_m − θ_n) = cos θ_n·Σ_m K[n][m] s_m − sin θ_n·Σ_m K[n][m] c_m
+        let (mut ks, mut kc) = ([T::ZERO; N], [T::ZERO; N]);
+        for ((col, &s_m), &c_m) in self.knm_t.iter().zip(&state.sin).zip(&state.cos) {
+            for ((&k, a), b) in col.iter().zip(ks.iter_mut()).zip(kc.iter_mut()) {
+                *a = *a + k * s_m;
+                *b = *b + k * c_m;
             }
-            let coupling = c_n * ks - s_n * kc;
+        }
+        let rows = self.omega.iter().zip(&self.increments).zip(ks.iter().zip(&kc));
+        let per_osc = state.sin.iter().zip(&state.cos).zip(next.iter_mut()).zip(drift.iter_mut());
+        for (((&omega, inc), (&ks_n, &kc_n)), (((&s_n, &c_n), phase), drift_n)) in rows.zip(per_osc) {
+            let coupling = c_n * ks_n - s_n * kc_n;
             let field = self.field_pressure * c_n;
             let d = omega + coupling + field;
-            let xi = T::standard_normal(&mut rng);
+            // One draw per oscillator in index order, even when σ = 0
+            // (unless the non-compatible skip mode is on).
+            let xi = if self.draw_noise { T::standard_normal(&mut rng) } else { T::ZERO };
             *phase = T::advance(*phase, inc, d, coupling + field, xi);
             *drift_n = d;
         }
@@ -525,6 +549,23 @@ mod tests {
             r.next_u64();
         }
         assert_eq!(st.rng(), &r);
+    }
+
+    #[test]
+    fn skip_mode_keeps_the_stream_and_the_trajectory() {
+        let mut a = UPDEStepper::<f64>::canonical(0.01, 0.1, 0.0, SimpleRng::new(5)).unwrap();
+        let mut b = a.clone();
+        b.set_skip_silent_noise(true);
+        let (mut sa, mut sb) =
+            (UPDEState::<f64>::new(&[0.2; 16]).unwrap(), UPDEState::<f64>::new(&[0.2; 16]).unwrap());
+        a.run(&mut sa, 10).unwrap();
+        b.run(&mut sb, 10).unwrap();
+        assert_eq!(sa, sb);
+        assert_eq!(b.rng(), &SimpleRng::new(5));
+        // A non-zero σ draws again.
+        b.set_noise_amplitude(0.05).unwrap();
+        b.step(&mut sb).unwrap();
+        assert_ne!(b.rng(), &SimpleRng::new(5));
     }
 
     #[test]
