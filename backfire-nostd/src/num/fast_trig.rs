@@ -8,6 +8,8 @@
 //! `tests/physics_upde.rs`) in a few nanoseconds. Arguments outside
 //! `[0, 8]` fall back to `libm`.
 
+#![allow(clippy::excessive_precision)] // constants as published, 21 digits
+
 use core::f64::consts::FRAC_2_PI;
 
 /// High 33 bits of π/2: `k·PIO2_HI` is exact for the small `k` used here.
@@ -95,6 +97,13 @@ mod tests {
             }
         }
         assert!(worst_abs <= 1.2e-16, "{worst_abs}");
+    }
+
+    #[test]
+    fn pi_split_is_exact_enough() {
+        // 33 significant bits, so k·PIO2_HI is exact for k < 2^20.
+        assert_eq!(PIO2_HI.to_bits() & ((1 << 20) - 1), 0);
+        assert_eq!(PIO2_HI + PIO2_LO, core::f64::consts::FRAC_PI_2);
     }
 
     #[test]
