@@ -323,19 +323,24 @@ fn log2_q24(x: u64) -> u64 {
     (msb << 24) | frac
 }
 
-/// Integer square root (floor) of a `u64`, by Newton's method.
+/// Integer square root (floor) of a `u64`, digit by digit: shifts, adds
+/// and compares only, because a 64-bit division is a slow library call on
+/// the cores the fixed-point backend is for.
 fn isqrt(n: u64) -> u64 {
-    if n < 2 {
-        return n;
-    }
-    let mut x = 1u64 << (64 - n.leading_zeros()).div_ceil(2);
-    loop {
-        let y = (x + n / x) / 2;
-        if y >= x {
-            return x;
+    let mut rem = n;
+    let mut root = 0u64;
+    // Highest power of four not above n.
+    let mut bit = if n == 0 { 0 } else { 1u64 << ((63 - n.leading_zeros()) & !1) };
+    while bit != 0 {
+        if rem >= root + bit {
+            rem -= root + bit;
+            root = (root >> 1) + bit;
+        } else {
+            root >>= 1;
         }
-        x = y;
+        bit >>= 2;
     }
+    root
 }
 
 #[cfg(test)]

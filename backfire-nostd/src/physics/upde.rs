@@ -448,16 +448,23 @@ impl<T: PhaseBackend, const N: usize> UPDEStepper<T, N> {
                 *b = *b + k * c_m;
             }
         }
-        let rows = self.omega.iter().zip(&self.increments).zip(ks.iter().zip(&kc));
+        // One normal per oscillator in index order, even when σ = 0 (unless
+        // the non-compatible skip mode is on). Drawn up front: the draws are
+        // independent of each other, so the CPU can overlap them.
+        let mut xi = [T::ZERO; N];
+        if self.draw_noise {
+            for x in xi.iter_mut() {
+                *x = T::standard_normal(&mut rng);
+            }
+        }
+        let rows = self.omega.iter().zip(&self.increments).zip(ks.iter().zip(&kc)).zip(&xi);
         let per_osc = state.sin.iter().zip(&state.cos).zip(next.iter_mut()).zip(drift.iter_mut());
-        for (((&omega, inc), (&ks_n, &kc_n)), (((&s_n, &c_n), phase), drift_n)) in rows.zip(per_osc) {
+        for ((((&omega, inc), (&ks_n, &kc_n)), &xi_n), (((&s_n, &c_n), phase), drift_n)) in rows.zip(per_osc)
+        {
             let coupling = c_n * ks_n - s_n * kc_n;
             let field = self.field_pressure * c_n;
             let d = omega + coupling + field;
-            // One draw per oscillator in index order, even when σ = 0
-            // (unless the non-compatible skip mode is on).
-            let xi = if self.draw_noise { T::standard_normal(&mut rng) } else { T::ZERO };
-            *phase = T::advance(*phase, inc, d, coupling + field, xi);
+            *phase = T::advance(*phase, inc, d, coupling + field, xi_n);
             *drift_n = d;
         }
         if drift.iter().any(|d| !d.is_finite()) || next.iter().any(|&p| !T::phase_is_finite(p)) {
