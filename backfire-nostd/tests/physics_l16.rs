@@ -162,16 +162,19 @@ fn full_path_rejects_mismatched_shapes() {
 #[test]
 fn pi_invariants() {
     let mut pi = PIState::<f64>::new(1.0, 0.5, 0.05).unwrap();
-    assert!((pi.step(0.0, 0.01) - 0.5005).abs() < 1e-9);
+    assert!((pi.step(0.0, 0.01).unwrap() - 0.5005).abs() < 1e-9);
+    let before = pi;
+    assert!(pi.step(f64::NAN, 0.01).is_err() && pi.step(0.0, f64::INFINITY).is_err());
+    assert_eq!(pi, before);
     let mut pi = PIState::<f64>::new(100.0, 0.5, 0.05).unwrap();
     let mut out = 0.0;
     for _ in 0..10_000 {
-        out = pi.step(0.0, 1.0);
+        out = pi.step(0.0, 1.0).unwrap();
     }
     assert_eq!(pi.integral(), 10.0);
     assert_eq!(out, 10.0);
     let mut pi = PIState::<f64>::new(0.0, 0.5, 0.05).unwrap();
-    let o = pi.step(1000.0, 0.01);
+    let o = pi.step(1000.0, 0.01).unwrap();
     assert!((0.01..=10.0).contains(&o));
     assert!(PIState::<f64>::new(f64::NAN, 0.5, 0.05).is_err());
     let d = PIState::<f64>::default();

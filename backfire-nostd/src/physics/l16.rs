@@ -65,7 +65,8 @@ impl<T: Transcendental> PIState<T> {
     /// ```
     /// use backfire_nostd::physics::l16::PIState;
     /// let mut pi = PIState::<f64>::new(1.0, 0.5, 0.05).unwrap();
-    /// assert!((pi.step(0.0, 0.01) - 0.5005).abs() < 1e-12);
+    /// assert!((pi.step(0.0, 0.01).unwrap() - 0.5005).abs() < 1e-12);
+    /// assert!(pi.step(f64::NAN, 0.01).is_err());
     /// ```
     pub fn new(setpoint: f64, kp: f64, ki: f64) -> Result<Self, ParamError> {
         Ok(PIState {
@@ -78,8 +79,16 @@ impl<T: Transcendental> PIState<T> {
     }
 
     /// One update with a measurement over `dt`; returns the clamped output.
-    /// Callers pass finite values (the controller checks its inputs).
-    pub fn step(&mut self, measured: T, dt: T) -> T {
+    /// A non-finite `measured` or `dt` is rejected and changes nothing (in
+    /// the reference one NaN makes the integral NaN for good).
+    pub fn step(&mut self, measured: T, dt: T) -> Result<T, ParamError> {
+        check_finite("measured", measured.to_f64())?;
+        check_finite("dt", dt.to_f64())?;
+        Ok(self.update(measured, dt))
+    }
+
+    /// [`Self::step`] for inputs already checked by the caller.
+    fn update(&mut self, measured: T, dt: T) -> T {
         let limit = T::from_f64(Self::INTEGRAL_LIMIT);
         let e = self.setpoint - measured;
         self.integral = (self.integral + e * dt).clamp_to(-limit, limit);
@@ -356,10 +365,11 @@ impl<T: Transcendental, S: AsRef<[T]> + AsMut<[T]>> L16Controller<T, S> {
         let dh_rec_dt = self.compute_dh_dt(dt);
         let lyapunov_stable = dh_rec_dt <= T::ZERO;
 
-        let lambda7 = self.pi_lambda7.step(costs.c7_symbolic, dt);
-        let lambda8 = self.pi_lambda8.step(costs.c8_phase, dt);
-        let lambda10 = self.pi_lambda10.step(costs.c10_boundary, dt);
-        let nu_star = self.pi_nu.step(r_global, dt);
+        // Inputs were checked above, so the PIs update unconditionally.
+        let lambda7 = self.pi_lambda7.update(costs.c7_symbolic, dt);
+        let lambda8 = self.pi_lambda8.update(costs.c8_phase, dt);
+        let lambda10 = self.pi_lambda10.update(costs.c10_boundary, dt);
+        let nu_star = self.pi_nu.update(r_global, dt);
         let (lr_z_scale, d_theta_scale, tau_d_scale) = self.scales;
         Ok(L16StepResult {
             lambda7,
