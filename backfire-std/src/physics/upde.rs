@@ -347,4 +347,32 @@ mod tests {
         let back: UPDEState = serde_json::from_value(json).unwrap();
         assert_eq!(back.theta, s.theta);
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// Any input vector: either a reference error message or a state
+        /// with phases in [0, 2π) and R in [0, 1]; never a panic.
+        #[test]
+        fn any_theta_is_stepped_or_rejected_clearly(
+            theta in proptest::collection::vec(proptest::num::f64::ANY, 0..24),
+            steps in 1u64..5,
+        ) {
+            let mut st = seeded();
+            match st.run_from(&theta, steps) {
+                Ok(s) => {
+                    proptest::prop_assert_eq!(theta.len(), 16);
+                    proptest::prop_assert!(s.theta.iter().all(|x| (0.0..TAU).contains(x)));
+                    proptest::prop_assert!((0.0..=1.0).contains(&s.r_global));
+                    proptest::prop_assert_eq!(s.step_count, steps);
+                }
+                Err(BackfireError::Validation(msg)) => {
+                    let want = if theta.len() != 16 { "theta length mismatch" } else { "input theta contains NaN or Inf" };
+                    proptest::prop_assert_eq!(msg, want);
+                    proptest::prop_assert!(theta.len() != 16 || theta.iter().any(|x| !x.is_finite()));
+                }
+                Err(e) => proptest::prop_assert!(false, "unexpected error {e}"),
+            }
+        }
+    }
 }
