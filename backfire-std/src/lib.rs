@@ -39,6 +39,7 @@ pub use backfire_nostd as core_kernel;
 pub mod config;
 pub mod error;
 pub mod kernel;
+pub mod physics;
 pub mod scorer;
 pub mod session;
 

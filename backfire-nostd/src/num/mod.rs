@@ -18,11 +18,15 @@
 //! sums), a wide exact integer for fixed point.
 
 mod accumulator;
+mod fast_trig;
 mod fixed;
 mod float;
+mod phase;
 
 pub use accumulator::{Accumulator, IntAccumulator, NeumaierSum, PlainSum};
+pub use fast_trig::sin_cos_fast;
 pub use fixed::Q16;
+pub use phase::{BinaryAngle, F32Increment, PhaseBackend, Q16Increment, RadianIncrement, wrap_radians};
 
 use core::fmt::{Debug, Display};
 use core::ops::{Add, Div, Mul, Neg, Sub};
