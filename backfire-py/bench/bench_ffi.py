@@ -72,7 +72,24 @@ def bench_gate(quick: bool) -> None:
     measure("gate", "python_scorer_review", lambda: py_scorer.review(*sky), quick)
 
 
-SECTIONS: dict[str, Callable[[bool], None]] = {"gate": bench_gate}
+def bench_physics(quick: bool) -> None:
+    zeros = [0.0] * 16
+    for n in (1, 10, 100, 1000):
+        stepper = bk.UPDEStepper(seed=42)
+        measure("physics", f"upde_run_{n}", lambda stepper=stepper, n=n: stepper.run(zeros, n), quick)
+    quiet = bk.UPDEStepper(noise_amplitude=0.0, seed=42)
+    measure("physics", "upde_run_1000_noise_free", lambda: quiet.run(zeros, 1000), quick)
+    sec = bk.SECFunctional()
+    aligned, spread = [1.0] * 16, [0.4 * i for i in range(16)]
+    measure("physics", "sec_evaluate_aligned", lambda: sec.evaluate(aligned), quick)
+    measure("physics", "sec_evaluate_spread", lambda: sec.evaluate(spread), quick)
+    measure("physics", "sec_critical_coupling", sec.critical_coupling, quick)
+    ctl = bk.L16Controller()
+    half = [0.5] * 16
+    measure("physics", "l16_step", lambda: ctl.step(half, 0.7, 0.65, 0.1, 0.2, 0.15, 0.8, 0.5, 0.01), quick)
+
+
+SECTIONS: dict[str, Callable[[bool], None]] = {"gate": bench_gate, "physics": bench_physics}
 
 
 def ratio(a: str, b: str) -> float:

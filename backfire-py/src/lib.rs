@@ -9,6 +9,7 @@ mod config;
 mod convert;
 mod errors;
 mod gate;
+mod physics;
 mod scorer;
 mod values;
 
@@ -38,6 +39,9 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     add_class::<gate::PyTokenEvent>(m, &mut all)?;
     add_class::<scorer::PyCoherenceScorer>(m, &mut all)?;
     add_class::<scorer::PyCoherenceScore>(m, &mut all)?;
+    add_class::<physics::PyUPDEStepper>(m, &mut all)?;
+    add_class::<physics::PySECFunctional>(m, &mut all)?;
+    add_class::<physics::PyL16Controller>(m, &mut all)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("__all__", all)?;
     Ok(())
