@@ -6,55 +6,82 @@ use pyo3::exceptions::{PyException, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyComplex, PyFloat, PyInt, PyList, PyString, PyTuple};
 
-/// The tokens of a stream: strong references to the caller's `str` objects
-/// (so callbacks receive the very objects they were given) and their UTF-8
-/// views (borrowed, not copied).
-pub struct Tokens<'py> {
-    objects: Vec<Bound<'py, PyString>>,
+/// The tokens of a stream as an immutable snapshot (a tuple of the
+/// caller's own `str` objects): callbacks receive the very objects they
+/// were given, and no token text is ever copied into Rust.
+///
+/// Any iterable of `str` is accepted except a single `str` (which would
+/// silently become one token per character).
+pub fn token_snapshot<'py>(tokens: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyTuple>> {
+    if tokens.is_instance_of::<PyString>() || tokens.is_instance_of::<PyBytes>() {
+        return Err(PyTypeError::new_err("tokens must be a sequence of str, not a single str"));
+    }
+    let tuple = if let Ok(tuple) = tokens.cast::<PyTuple>() {
+        tuple.clone()
+    } else if let Ok(list) = tokens.cast::<PyList>() {
+        list.to_tuple()
+    } else {
+        PyTuple::new(tokens.py(), tokens.try_iter()?.collect::<PyResult<Vec<_>>>()?)?
+    };
+    for item in tuple.iter_borrowed() {
+        // Exact `str` is a pointer comparison; subclasses take the slow path.
+        if !item.is_exact_instance_of::<PyString>() && !item.is_instance_of::<PyString>() {
+            return Err(PyTypeError::new_err(format!("tokens must be str, got {}", type_name(&item))));
+        }
+    }
+    Ok(tuple)
 }
 
-impl<'py> Tokens<'py> {
-    /// Any iterable of `str` except a single `str` (which would silently
-    /// become one token per character).
-    pub fn extract(tokens: &Bound<'py, PyAny>) -> PyResult<Self> {
-        if tokens.is_instance_of::<PyString>() || tokens.is_instance_of::<PyBytes>() {
-            return Err(PyTypeError::new_err("tokens must be a sequence of str, not a single str"));
-        }
-        let mut objects = Vec::with_capacity(tokens.len().unwrap_or(0));
-        let mut push = |item: Bound<'py, PyAny>| -> PyResult<()> {
-            let s = item.cast_into::<PyString>().map_err(|e| {
-                PyTypeError::new_err(format!(
-                    "tokens must be str, got {}",
-                    type_name(e.into_inner().as_any())
-                ))
-            })?;
-            objects.push(s);
-            Ok(())
+/// Calls a Python callable with one positional argument.
+///
+/// The limited API of Python 3.11 has no vectorcall, so every call needs an
+/// argument tuple; allocating and freeing one per token costs as much as
+/// the rest of the gate. The tuple is reused when the callee kept no
+/// reference to it (reference count 1 after the call — the condition
+/// CPython's own `PyTuple_SetItem` insists on), and replaced otherwise.
+pub struct OneArgCaller<'py> {
+    callable: Bound<'py, PyAny>,
+    args: Option<Bound<'py, PyTuple>>,
+}
+
+impl<'py> OneArgCaller<'py> {
+    /// A caller for `callable` (checked to be callable).
+    pub fn new(name: &str, callable: &Bound<'py, PyAny>) -> PyResult<Self> {
+        require_callable(name, callable)?;
+        Ok(OneArgCaller { callable: callable.clone(), args: None })
+    }
+
+    /// `callable(arg)`.
+    pub fn call(&mut self, arg: Borrowed<'_, 'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        // SAFETY: reading the reference count of a live object with the GIL held.
+        let reusable = self.args.take().filter(|args| unsafe { pyo3::ffi::Py_REFCNT(args.as_ptr()) } == 1);
+        let args = match reusable {
+            Some(args) => {
+                // SAFETY: `args` is a live 1-tuple whose only reference is
+                // ours (refcount 1, GIL held), which is exactly when CPython
+                // allows `PyTuple_SetItem`; it steals the new reference we
+                // pass and releases the previous item.
+                let status =
+                    unsafe { pyo3::ffi::PyTuple_SetItem(args.as_ptr(), 0, arg.to_owned().into_ptr()) };
+                if status != 0 {
+                    return Err(PyErr::fetch(self.callable.py()));
+                }
+                args
+            }
+            _ => PyTuple::new(self.callable.py(), [arg])?,
         };
-        if let Ok(list) = tokens.cast::<PyList>() {
-            for item in list.iter() {
-                push(item)?;
-            }
-        } else if let Ok(tuple) = tokens.cast::<PyTuple>() {
-            for item in tuple.iter() {
-                push(item)?;
-            }
-        } else {
-            for item in tokens.try_iter()? {
-                push(item?)?;
-            }
+        let result = self.callable.call1(&args);
+        self.args = Some(args);
+        result
+    }
+
+    /// `callable(arg)` converted to a score, or the failure as the gate
+    /// records it.
+    pub fn score(&mut self, arg: Borrowed<'_, 'py, PyAny>) -> Result<f64, ScoreFailure<PyErr>> {
+        match self.call(arg) {
+            Ok(value) => score_from(&value).map_err(ScoreFailure::Halt),
+            Err(err) => Err(failure(self.callable.py(), err)),
         }
-        Ok(Tokens { objects })
-    }
-
-    /// The token objects.
-    pub fn objects(&self) -> &[Bound<'py, PyString>] {
-        &self.objects
-    }
-
-    /// UTF-8 views of the tokens (valid while `self` lives).
-    pub fn texts(&self) -> PyResult<Vec<&str>> {
-        self.objects.iter().map(|s| s.to_str()).collect()
     }
 }
 
@@ -110,18 +137,6 @@ pub fn failure(py: Python<'_>, err: PyErr) -> ScoreFailure<PyErr> {
         ScoreFailure::Halt(callback_error(py, &err))
     } else {
         ScoreFailure::Abort(err)
-    }
-}
-
-/// Calls a coherence callback with the token object and converts the result.
-pub fn call_scorer(
-    callback: &Bound<'_, PyAny>,
-    token: &Bound<'_, PyString>,
-) -> Result<f64, ScoreFailure<PyErr>> {
-    let py = callback.py();
-    match callback.call1((token,)) {
-        Ok(value) => score_from(&value).map_err(ScoreFailure::Halt),
-        Err(err) => Err(failure(py, err)),
     }
 }
 

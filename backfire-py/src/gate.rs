@@ -1,14 +1,62 @@
 //! `SafetyKernel`, `StreamingKernel`, `StreamSession`, `TokenEvent`.
+//!
+//! Tokens stay Python objects: a stream takes a tuple snapshot of the
+//! caller's `str`s, the std kernel runs its token loop by index
+//! ([`Kernel::stream_indexed`]), and the session keeps the snapshot next to
+//! the std [`StreamRecord`]. No token text is copied into Rust; `output`
+//! joins the released prefix of the snapshot when asked.
 
-use backfire_std::{BackfireConfig as Config, SafetyKernel, StreamSession, StreamingKernel, Timestamps};
+use backfire_std::{
+    BackfireConfig as Config, Gate, Kernel, SafetyKernel, ScoreFailure, StreamRecord, StreamingKernel,
+    Timestamps, check_score_count,
+};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::PyList;
+use pyo3::types::{PyList, PyString, PyTuple};
 
 use crate::config::{PyBackfireConfig, derived_soft_limit};
-use crate::convert::{Tokens, call_scorer, floats, require_callable};
+use crate::convert::{OneArgCaller, floats, token_snapshot};
 use crate::errors::IntoPyResult;
 use crate::values::{callable_float, callable_int, callable_str};
+
+/// One stream through `kernel`, scoring each token with `callback`.
+fn stream<G: Gate>(
+    kernel: &Kernel<G>,
+    tokens: &Bound<'_, PyAny>,
+    callback: &Bound<'_, PyAny>,
+) -> PyResult<PyStreamSession> {
+    let mut caller = OneArgCaller::new("coherence_callback", callback)?;
+    let tokens = token_snapshot(tokens)?;
+    let record = kernel.stream_indexed(tokens.len(), |i| match tokens.get_borrowed_item(i) {
+        Ok(token) => caller.score(token),
+        Err(err) => Err(ScoreFailure::Abort(err)),
+    })?;
+    Ok(PyStreamSession { tokens: tokens.unbind(), record })
+}
+
+/// One stream through `kernel` with precomputed scores; the gate runs
+/// without the GIL.
+fn stream_batch<G: Gate + Sync>(
+    py: Python<'_>,
+    kernel: &Kernel<G>,
+    tokens: &Bound<'_, PyAny>,
+    scores: &Bound<'_, PyAny>,
+) -> PyResult<PyStreamSession> {
+    let tokens = token_snapshot(tokens)?;
+    let values = floats(scores, "scores")?;
+    check_score_count(tokens.len(), values.len()).into_py()?;
+    let record = py.detach(|| kernel.gate_scores(&values));
+    Ok(PyStreamSession { tokens: tokens.unbind(), record })
+}
+
+/// What `stream_output` returns: the released text, or the kernel's
+/// interrupt message.
+fn output_of<G: Gate>(py: Python<'_>, kernel: &Kernel<G>, session: &PyStreamSession) -> PyResult<String> {
+    if session.record.halted() {
+        return Ok(kernel.interrupt_text(&session.record));
+    }
+    session.released_text(py)?.extract()
+}
 
 /// Hard-limit interlock: halts at the first token whose coherence is below
 /// ``hard_limit`` (or not a number, or whose callback raised) and stays
@@ -53,17 +101,12 @@ impl PySafetyKernel {
     /// (or ``"[KERNEL INTERRUPT: kernel_inactive]"`` if already halted).
     fn stream_output(
         &self,
+        py: Python<'_>,
         tokens: &Bound<'_, PyAny>,
         coherence_callback: &Bound<'_, PyAny>,
     ) -> PyResult<String> {
-        require_callable("coherence_callback", coherence_callback)?;
-        let tokens = Tokens::extract(tokens)?;
-        let texts = tokens.texts()?;
-        let objects = tokens.objects();
-        self.inner.stream_output_with(&texts, |i, _| match objects.get(i) {
-            Some(token) => call_scorer(coherence_callback, token),
-            None => Err(backfire_std::ScoreFailure::Halt("internal: token index out of range".into())),
-        })
+        let session = stream(&self.inner, tokens, coherence_callback)?;
+        output_of(py, &self.inner, &session)
     }
 
     /// Like :meth:`stream_output` with precomputed scores (a list, a tuple
@@ -74,10 +117,8 @@ impl PySafetyKernel {
         tokens: &Bound<'_, PyAny>,
         scores: &Bound<'_, PyAny>,
     ) -> PyResult<String> {
-        let tokens = Tokens::extract(tokens)?;
-        let values = floats(scores, "scores")?;
-        let texts = tokens.texts()?;
-        py.detach(|| self.inner.stream_scores_output(&texts, &values)).into_py()
+        let session = stream_batch(py, &self.inner, tokens, scores)?;
+        output_of(py, &self.inner, &session)
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {
@@ -195,15 +236,7 @@ impl PyStreamingKernel {
         tokens: &Bound<'_, PyAny>,
         coherence_callback: &Bound<'_, PyAny>,
     ) -> PyResult<PyStreamSession> {
-        require_callable("coherence_callback", coherence_callback)?;
-        let tokens = Tokens::extract(tokens)?;
-        let texts = tokens.texts()?;
-        let objects = tokens.objects();
-        let session = self.inner.stream_with(&texts, |i, _| match objects.get(i) {
-            Some(token) => call_scorer(coherence_callback, token),
-            None => Err(backfire_std::ScoreFailure::Halt("internal: token index out of range".into())),
-        })?;
-        Ok(PyStreamSession { inner: session })
+        stream(&self.inner, tokens, coherence_callback)
     }
 
     /// Like :meth:`stream_tokens` with precomputed scores (a list, a tuple
@@ -214,27 +247,18 @@ impl PyStreamingKernel {
         tokens: &Bound<'_, PyAny>,
         scores: &Bound<'_, PyAny>,
     ) -> PyResult<PyStreamSession> {
-        let tokens = Tokens::extract(tokens)?;
-        let values = floats(scores, "scores")?;
-        let texts = tokens.texts()?;
-        let session = py.detach(|| self.inner.stream_scores(&texts, &values)).into_py()?;
-        Ok(PyStreamSession { inner: session })
+        stream_batch(py, &self.inner, tokens, scores)
     }
 
     /// The emitted text, or ``"[KERNEL INTERRUPT: <reason>]"`` on a halt.
     fn stream_output(
         &self,
+        py: Python<'_>,
         tokens: &Bound<'_, PyAny>,
         coherence_callback: &Bound<'_, PyAny>,
     ) -> PyResult<String> {
-        require_callable("coherence_callback", coherence_callback)?;
-        let tokens = Tokens::extract(tokens)?;
-        let texts = tokens.texts()?;
-        let objects = tokens.objects();
-        self.inner.stream_output_with(&texts, |i, _| match objects.get(i) {
-            Some(token) => call_scorer(coherence_callback, token),
-            None => Err(backfire_std::ScoreFailure::Halt("internal: token index out of range".into())),
-        })
+        let session = stream(&self.inner, tokens, coherence_callback)?;
+        output_of(py, &self.inner, &session)
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {
@@ -257,7 +281,18 @@ impl PyStreamingKernel {
 /// values and as calls.
 #[pyclass(name = "StreamSession", module = "backfire_kernel", frozen)]
 pub struct PyStreamSession {
-    inner: StreamSession,
+    /// The stream's tokens (a snapshot of the caller's `str` objects).
+    tokens: Py<PyTuple>,
+    /// Scores, times and halt.
+    record: StreamRecord,
+}
+
+impl PyStreamSession {
+    /// `"".join(tokens[:released])`.
+    fn released_text<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyString>> {
+        let released = self.tokens.bind(py).get_slice(0, self.record.released());
+        Ok(PyString::new(py, "").call_method1("join", (released,))?.cast_into::<PyString>()?)
+    }
 }
 
 #[pymethods]
@@ -265,89 +300,95 @@ impl PyStreamSession {
     /// ``True`` if a token halted the stream.
     #[getter]
     fn halted(&self) -> bool {
-        self.inner.halted()
+        self.record.halted()
     }
     /// Index of the halting token, ``-1`` if not halted.
     #[getter]
     fn halt_index(&self) -> i64 {
-        self.inner.halt_index_i64()
+        self.record.halt_index_i64()
     }
     /// Why the stream halted (``""`` if it did not).
     #[getter]
     fn halt_reason(&self) -> &str {
-        self.inner.halt_reason()
+        self.record.halt_reason()
     }
     /// Every scored token, the halting one included (a new list).
     #[getter]
     fn tokens<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        PyList::new(py, self.inner.tokens())
+        Ok(self.tokens.bind(py).get_slice(0, self.record.scored()).to_list())
     }
     /// The coherence of each scored token (non-finite recorded as 0.0).
     #[getter]
     fn coherence_history<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        PyList::new(py, self.inner.coherence_history())
+        PyList::new(py, self.record.coherence_history())
     }
     /// One :class:`TokenEvent` per scored token.
     #[getter]
-    fn events(&self) -> Vec<PyTokenEvent> {
-        self.inner
-            .events()
-            .map(|e| PyTokenEvent {
-                token: e.token.to_owned(),
-                index: e.index,
-                coherence: e.coherence,
-                timestamp_s: e.timestamp_s,
-                halted: e.halted,
+    fn events(&self, py: Python<'_>) -> PyResult<Vec<PyTokenEvent>> {
+        let tokens = self.tokens.bind(py);
+        let halt_index = self.record.halt_index();
+        self.record
+            .coherence_history()
+            .iter()
+            .enumerate()
+            .map(|(index, &coherence)| {
+                Ok(PyTokenEvent {
+                    token: tokens.get_item(index)?.unbind(),
+                    index,
+                    coherence,
+                    timestamp_s: self.record.timestamp_s(index),
+                    halted: halt_index == Some(index),
+                })
             })
             .collect()
     }
     /// The emitted text: all tokens, or those before the halting one.
     #[getter]
     fn output<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        callable_str(py, self.inner.output())
+        callable_str(py, self.released_text(py)?.to_str()?)
     }
     /// Number of scored tokens (the halting one included).
     #[getter]
     fn token_count<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        callable_int(py, self.inner.token_count())
+        callable_int(py, self.record.scored())
     }
     /// Mean coherence clamped into [0, 1]; 0 for an empty stream.
     #[getter]
     fn avg_coherence<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        callable_float(py, self.inner.avg_coherence())
+        callable_float(py, self.record.avg_coherence())
     }
     /// Lowest coherence, floored at 0; 0 for an empty stream.
     #[getter]
     fn min_coherence<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        callable_float(py, self.inner.min_coherence())
+        callable_float(py, self.record.min_coherence())
     }
     /// Wall time of the stream in milliseconds.
     #[getter]
     fn duration_ms<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        callable_float(py, self.inner.duration_ms())
+        callable_float(py, self.record.duration_ms())
     }
     /// Always 0.0: times are relative to the start of the stream.
     #[getter]
     fn start_time_s(&self) -> f64 {
-        self.inner.start_time_s()
+        self.record.start_time_s()
     }
     /// Seconds from the start of the stream to its end.
     #[getter]
     fn end_time_s(&self) -> f64 {
-        self.inner.end_time_s()
+        self.record.end_time_s()
     }
 
     fn __len__(&self) -> usize {
-        self.inner.token_count()
+        self.record.scored()
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let reason = pyo3::types::PyString::new(py, self.inner.halt_reason()).repr()?;
+        let reason = PyString::new(py, self.record.halt_reason()).repr()?;
         Ok(format!(
             "StreamSession(tokens={}, halted={}, halt_reason={reason}, avg_coherence={:.4})",
-            self.inner.token_count(),
-            if self.inner.halted() { "True" } else { "False" },
-            self.inner.avg_coherence()
+            self.record.scored(),
+            if self.record.halted() { "True" } else { "False" },
+            self.record.avg_coherence()
         ))
     }
 }
@@ -356,7 +397,7 @@ impl PyStreamSession {
 #[pyclass(name = "TokenEvent", module = "backfire_kernel", frozen, get_all)]
 pub struct PyTokenEvent {
     /// The token.
-    token: String,
+    token: Py<PyAny>,
     /// Its position in the input.
     index: usize,
     /// Its coherence (non-finite recorded as 0.0).
@@ -369,14 +410,14 @@ pub struct PyTokenEvent {
 
 #[pymethods]
 impl PyTokenEvent {
-    fn __repr__(&self, py: Python<'_>) -> String {
-        format!(
-            "TokenEvent(token={:?}, index={}, coherence={}, halted={})",
-            self.token,
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
+            "TokenEvent(token={}, index={}, coherence={}, halted={})",
+            self.token.bind(py).repr()?,
             self.index,
             py_float(py, self.coherence),
             if self.halted { "True" } else { "False" }
-        )
+        ))
     }
 }
 

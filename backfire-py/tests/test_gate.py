@@ -299,6 +299,24 @@ def test_session_metrics(gate):
     assert stamps[-1] * 1000 <= timed.duration_ms
 
 
+def test_callbacks_receive_the_token_objects_and_may_keep_their_arguments(gate):
+    kept = []
+
+    def cb(*args):
+        kept.append(args)  # keeps the argument tuple alive
+        return 0.9
+
+    tokens = ["a", "b", "c"]
+    gate.StreamingKernel().stream_tokens(tokens, cb)
+    assert kept == [("a",), ("b",), ("c",)]
+    assert all(args[0] is tok for args, tok in zip(kept, tokens))
+
+
+def test_tokens_from_any_iterable(gate):
+    session = gate.StreamingKernel().stream_tokens((t for t in ["x", "y"]), lambda t: 0.9)
+    assert session.output == "xy" and session.tokens == ["x", "y"]
+
+
 def test_reentrant_stream_sees_the_latch(gate):
     kernel = gate.StreamingKernel()
     seen = []

@@ -47,7 +47,7 @@ use backfire_nostd::gate::{
 
 use crate::config::{BackfireConfig, ValidConfig};
 use crate::error::{BackfireError, BackfireResult};
-use crate::session::{Clock, StreamSession, Timestamps};
+use crate::session::{Clock, StreamRecord, StreamSession, Timestamps, TokenText};
 
 /// Why a score could not be produced, as told by a
 /// [`stream_with`](StreamingKernel::stream_with) scorer.
@@ -62,26 +62,25 @@ pub enum ScoreFailure<E> {
     Abort(E),
 }
 
-/// The shared token loop: see the module documentation.
-fn run_stream<S, E>(
-    tokens: &[S],
+/// The token loop (see the module documentation) over `n` tokens known by
+/// index: `score(i)` scores token `i`, `scored(i)` is told each token that
+/// was scored (the session records its text there).
+fn run_record<E>(
+    n: usize,
     interlock: &Interlock,
     mode: Option<Timestamps>,
     mut check: impl FnMut(f64) -> Verdict<f64>,
-    mut score: impl FnMut(usize, &str) -> Result<f64, ScoreFailure<E>>,
-) -> Result<StreamSession, E>
-where
-    S: AsRef<str>,
-{
+    mut score: impl FnMut(usize) -> Result<f64, ScoreFailure<E>>,
+    mut scored: impl FnMut(usize),
+) -> Result<StreamRecord, E> {
     let clock = Clock::start(mode);
-    let mut session = StreamSession::for_input(tokens, mode);
-    for (index, token) in tokens.iter().enumerate() {
+    let mut record = StreamRecord::with_capacity(n, mode);
+    for index in 0..n {
         if !interlock.is_active() {
-            session.record_halt(index, HaltReason::Inactive, None);
+            record.record_halt(index, HaltReason::Inactive, None);
             break;
         }
-        let token = token.as_ref();
-        let (value, cause) = match score(index, token) {
+        let (value, cause) = match score(index) {
             Ok(value) => (value, None),
             // NaN is the core's "no valid measurement": it halts at any limit.
             Err(ScoreFailure::Halt(cause)) => (f64::NAN, Some(cause)),
@@ -89,14 +88,40 @@ where
         };
         let timestamp = clock.lap();
         let verdict = interlock.observe(check(value));
-        session.record(token, if value.is_finite() { value } else { 0.0 }, timestamp);
+        record.record_score(if value.is_finite() { value } else { 0.0 }, timestamp);
+        scored(index);
         if let Verdict::Halt(reason) = verdict {
-            session.record_halt(index, reason, cause);
+            record.record_halt(index, reason, cause);
             break;
         }
     }
-    session.finish(clock.elapsed_s());
-    Ok(session)
+    record.finish(clock.elapsed_s());
+    Ok(record)
+}
+
+/// The token loop over token text: a [`StreamSession`] with the text of
+/// every scored token.
+fn run_stream<S, E>(
+    tokens: &[S],
+    interlock: &Interlock,
+    mode: Option<Timestamps>,
+    check: impl FnMut(f64) -> Verdict<f64>,
+    mut score: impl FnMut(usize, &str) -> Result<f64, ScoreFailure<E>>,
+) -> Result<StreamSession, E>
+where
+    S: AsRef<str>,
+{
+    let text_of = |i: usize| tokens.get(i).map_or("", AsRef::as_ref);
+    let mut text = TokenText::for_input(tokens);
+    let record = run_record(
+        tokens.len(),
+        interlock,
+        mode,
+        check,
+        |i| score(i, text_of(i)),
+        |i| text.push(text_of(i)),
+    )?;
+    Ok(StreamSession::from_parts(text, record))
 }
 
 /// A plain `f64` callback as a scorer: a panic becomes a recorded
@@ -121,20 +146,24 @@ fn panic_message(payload: &(dyn Any + Send)) -> &str {
     }
 }
 
-/// Precomputed scores as a scorer; lengths must match.
-fn precomputed<'a, S>(
-    tokens: &[S],
-    scores: &'a [f64],
-) -> BackfireResult<impl FnMut(usize, &str) -> Result<f64, ScoreFailure<Infallible>> + 'a> {
-    if scores.len() != tokens.len() {
-        return Err(BackfireError::Validation(format!(
-            "scores must have one value per token, got {} scores for {} tokens",
-            scores.len(),
-            tokens.len()
-        )));
+/// The batch entry points' length rule: one score per token.
+pub fn check_score_count(tokens: usize, scores: usize) -> BackfireResult<()> {
+    if scores == tokens {
+        return Ok(());
     }
+    Err(BackfireError::Validation(format!(
+        "scores must have one value per token, got {scores} scores for {tokens} tokens"
+    )))
+}
+
+/// Precomputed scores as a scorer; lengths must match.
+fn precomputed<'a>(
+    tokens: usize,
+    scores: &'a [f64],
+) -> BackfireResult<impl FnMut(usize) -> Result<f64, ScoreFailure<Infallible>> + 'a> {
+    check_score_count(tokens, scores.len())?;
     // The lengths match, so the NaN fallback (which would halt) is never used.
-    Ok(move |i, _: &str| Ok(scores.get(i).copied().unwrap_or(f64::NAN)))
+    Ok(move |i| Ok(scores.get(i).copied().unwrap_or(f64::NAN)))
 }
 
 fn infallible<T>(result: Result<T, Infallible>) -> T {
@@ -204,9 +233,9 @@ pub trait Gate: sealed::Sealed {
     #[doc(hidden)]
     fn begin_stream(&self) -> impl FnMut(f64) -> Verdict<f64>;
 
-    /// What `stream_output` returns for a halted session.
+    /// What `stream_output` returns for a halted stream.
     #[doc(hidden)]
-    fn interrupt(session: &StreamSession) -> String;
+    fn interrupt(record: &StreamRecord) -> String;
 }
 
 mod sealed {
@@ -227,9 +256,9 @@ impl Gate for HardLimitGate {
 
     /// [`SAFETY_INTERRUPT`], or `[KERNEL INTERRUPT: kernel_inactive]` if the
     /// kernel was already halted.
-    fn interrupt(session: &StreamSession) -> String {
-        match session.halt() {
-            Some(HaltReason::Inactive) => interrupt(session),
+    fn interrupt(record: &StreamRecord) -> String {
+        match record.halt() {
+            Some(HaltReason::Inactive) => interrupt(record),
             _ => SAFETY_INTERRUPT.to_owned(),
         }
     }
@@ -247,14 +276,14 @@ impl Gate for StreamingGate {
     }
 
     /// `[KERNEL INTERRUPT: <halt_reason>]`.
-    fn interrupt(session: &StreamSession) -> String {
-        interrupt(session)
+    fn interrupt(record: &StreamRecord) -> String {
+        interrupt(record)
     }
 }
 
 /// `[KERNEL INTERRUPT: <halt_reason>]`.
-fn interrupt(session: &StreamSession) -> String {
-    format!("[KERNEL INTERRUPT: {}]", session.halt_reason())
+fn interrupt(record: &StreamRecord) -> String {
+    format!("[KERNEL INTERRUPT: {}]", record.halt_reason())
 }
 
 impl SafetyKernel {
@@ -335,7 +364,8 @@ impl<G: Gate> Kernel<G> {
         tokens: &[S],
         scores: &[f64],
     ) -> BackfireResult<StreamSession> {
-        Ok(infallible(self.stream_with(tokens, precomputed(tokens, scores)?)))
+        let mut score = precomputed(tokens.len(), scores)?;
+        Ok(infallible(self.stream_with(tokens, |i, _| score(i))))
     }
 
     /// The releasable text, or an interrupt message if the stream halted:
@@ -361,6 +391,29 @@ impl<G: Gate> Kernel<G> {
         Ok(if session.halted() { G::interrupt(&session) } else { session.into_output() })
     }
 
+    /// The token loop over `n` tokens the caller keeps itself (by index):
+    /// the [`StreamRecord`] of scores, times and halt, no text copied. The
+    /// Python layer uses it with the caller's own `str` objects.
+    pub fn stream_indexed<E>(
+        &self,
+        n: usize,
+        score: impl FnMut(usize) -> Result<f64, ScoreFailure<E>>,
+    ) -> Result<StreamRecord, E> {
+        run_record(n, &self.interlock, Some(self.timestamps), self.gate.begin_stream(), score, |_| {})
+    }
+
+    /// [`stream_indexed`](Self::stream_indexed) with one precomputed score
+    /// per token: pure arithmetic, no token text at all.
+    pub fn gate_scores(&self, scores: &[f64]) -> StreamRecord {
+        infallible(self.stream_indexed(scores.len(), |i| Ok(scores.get(i).copied().unwrap_or(f64::NAN))))
+    }
+
+    /// What [`stream_output`](Self::stream_output) returns for a halted
+    /// stream with this record.
+    pub fn interrupt_text(&self, record: &StreamRecord) -> String {
+        G::interrupt(record)
+    }
+
     /// [`stream_output`](Self::stream_output) with one precomputed score per
     /// token. Errors if the lengths differ.
     pub fn stream_scores_output<S: AsRef<str>>(
@@ -368,7 +421,8 @@ impl<G: Gate> Kernel<G> {
         tokens: &[S],
         scores: &[f64],
     ) -> BackfireResult<String> {
-        Ok(infallible(self.stream_output_with(tokens, precomputed(tokens, scores)?)))
+        let mut score = precomputed(tokens.len(), scores)?;
+        Ok(infallible(self.stream_output_with(tokens, |i, _| score(i))))
     }
 
     fn run<S: AsRef<str>, E>(

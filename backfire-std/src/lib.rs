@@ -45,6 +45,6 @@ pub mod session;
 
 pub use config::{BackfireConfig, ValidConfig};
 pub use error::{BackfireError, BackfireResult};
-pub use kernel::{Kernel, SafetyKernel, ScoreFailure, StreamingKernel};
+pub use kernel::{Gate, Kernel, SafetyKernel, ScoreFailure, StreamingKernel, check_score_count};
 pub use scorer::CoherenceScorer;
-pub use session::{StreamSession, Timestamps, TokenEvent};
+pub use session::{StreamRecord, StreamSession, Timestamps, TokenEvent};

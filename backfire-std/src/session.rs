@@ -71,30 +71,16 @@ struct Halt {
     text: String,
 }
 
-/// Everything one call of a kernel's `stream_*` method did.
+/// What a stream did, apart from its text: one score (and optionally one
+/// timestamp) per scored token, how it ended, and how long it took.
 ///
-/// Every token that was scored is recorded, including the one that halted
-/// the stream; [`output`](Self::output) is the text that may be released,
-/// which excludes the halting token.
-///
-/// ```
-/// use backfire_std::{BackfireConfig, StreamingKernel};
-/// let kernel = StreamingKernel::from_config(&BackfireConfig::default())?;
-/// let session = kernel.stream_scores(&["Hello ", "world ", "bad"], &[0.8, 0.7, 0.3])?;
-/// assert!(session.halted());
-/// assert_eq!(session.halt_index(), Some(2));
-/// assert_eq!(session.halt_reason(), "hard_limit (0.3000 < 0.5)");
-/// assert_eq!(session.token_count(), 3);
-/// assert_eq!(session.token(2), Some("bad"));
-/// assert_eq!(session.output(), "Hello world ");
-/// # Ok::<(), backfire_std::BackfireError>(())
-/// ```
+/// A [`StreamSession`] is a `StreamRecord` plus the scored tokens' text
+/// (it derefs to its record). Callers that keep the tokens themselves — the
+/// Python layer holds the caller's `str` objects — use the record alone
+/// ([`Kernel::stream_indexed`](crate::kernel::Kernel::stream_indexed)) and
+/// copy no text at all.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct StreamSession {
-    /// Every scored token, concatenated.
-    text: String,
-    /// `ends[i]` is the end offset of token `i` in `text`.
-    ends: Vec<usize>,
+pub struct StreamRecord {
     /// Score per scored token (non-finite and failed scores as 0.0).
     coherence: Vec<f64>,
     /// Seconds from start per scored token; empty unless per-token timing.
@@ -103,48 +89,21 @@ pub struct StreamSession {
     end_time_s: f64,
 }
 
-/// One scored token, assembled from a [`StreamSession`]'s columns.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
-pub struct TokenEvent<'a> {
-    /// The token text (a slice of the session's text).
-    pub token: &'a str,
-    /// Position in the input, from 0.
-    pub index: usize,
-    /// The recorded score: the callback's value, or 0.0 if it was
-    /// non-finite or the callback failed.
-    pub coherence: f64,
-    /// Seconds from the start of the call until the score was returned;
-    /// `None` unless the kernel records [`Timestamps::PerToken`].
-    pub timestamp_s: Option<f64>,
-    /// `true` only for the token that halted the stream.
-    pub halted: bool,
-}
-
-impl StreamSession {
-    /// An empty session with room for `tokens` (text reserved exactly when
-    /// the allocator allows; otherwise it grows as needed).
-    pub(crate) fn for_input<S: AsRef<str>>(tokens: &[S], mode: Option<Timestamps>) -> Self {
-        let text_len = tokens.iter().fold(0usize, |n, t| n.saturating_add(t.as_ref().len()));
-        let mut text = String::new();
-        // A slice may repeat one huge string many times: never abort on the
-        // reservation, a halted stream may need far less.
-        let _ = text.try_reserve_exact(text_len);
+impl StreamRecord {
+    /// An empty record with room for `tokens` scores.
+    pub(crate) fn with_capacity(tokens: usize, mode: Option<Timestamps>) -> Self {
         let per_token = mode == Some(Timestamps::PerToken);
-        StreamSession {
-            text,
-            ends: Vec::with_capacity(tokens.len()),
-            coherence: Vec::with_capacity(tokens.len()),
-            timestamps: if per_token { Vec::with_capacity(tokens.len()) } else { Vec::new() },
+        StreamRecord {
+            coherence: Vec::with_capacity(tokens),
+            timestamps: if per_token { Vec::with_capacity(tokens) } else { Vec::new() },
             halt: None,
             end_time_s: 0.0,
         }
     }
 
-    /// Records a scored token.
+    /// Records the score of the next token.
     #[inline]
-    pub(crate) fn record(&mut self, token: &str, coherence: f64, timestamp_s: Option<f64>) {
-        self.text.push_str(token);
-        self.ends.push(self.text.len());
+    pub(crate) fn record_score(&mut self, coherence: f64, timestamp_s: Option<f64>) {
         self.coherence.push(coherence);
         if let Some(t) = timestamp_s {
             self.timestamps.push(t);
@@ -166,47 +125,17 @@ impl StreamSession {
         self.end_time_s = end_time_s;
     }
 
-    /// The releasable text, taking the session apart (no copy).
-    pub(crate) fn into_output(mut self) -> String {
-        let len = self.output().len();
-        self.text.truncate(len);
-        self.text
-    }
-
-    /// Byte offset in `text` where token `i` starts.
-    #[inline]
-    fn start_of(&self, i: usize) -> usize {
-        match i.checked_sub(1) {
-            None => 0,
-            Some(prev) => self.ends.get(prev).copied().unwrap_or(self.text.len()),
-        }
-    }
-
-    /// The releasable text: every scored token before the halting one, or
-    /// all of them if the stream did not halt. Never panics.
-    pub fn output(&self) -> &str {
-        let end = match &self.halt {
-            Some(halt) => self.start_of(halt.index),
-            None => self.text.len(),
-        };
-        self.text.get(..end).unwrap_or_default()
-    }
-
-    /// The `i`-th scored token.
-    pub fn token(&self, i: usize) -> Option<&str> {
-        let end = *self.ends.get(i)?;
-        self.text.get(self.start_of(i)..end)
-    }
-
-    /// Every scored token, in order (including a halting one).
-    pub fn tokens(&self) -> impl ExactSizeIterator<Item = &str> + Clone + '_ {
-        (0..self.ends.len()).map(|i| self.token(i).unwrap_or_default())
-    }
-
     /// Number of scored tokens (including a halting one).
     #[inline]
-    pub fn token_count(&self) -> usize {
-        self.ends.len()
+    pub fn scored(&self) -> usize {
+        self.coherence.len()
+    }
+
+    /// Number of leading tokens that may be released: all scored tokens, or
+    /// those before the halting one. Never more than [`scored`](Self::scored).
+    #[inline]
+    pub fn released(&self) -> usize {
+        self.halt.as_ref().map_or(self.coherence.len(), |h| h.index.min(self.coherence.len()))
     }
 
     /// One recorded score per scored token.
@@ -215,16 +144,11 @@ impl StreamSession {
         &self.coherence
     }
 
-    /// One event per scored token.
-    pub fn events(&self) -> impl ExactSizeIterator<Item = TokenEvent<'_>> + Clone + '_ {
-        let halt_index = self.halt_index();
-        self.tokens().zip(&self.coherence).enumerate().map(move |(index, (token, &coherence))| TokenEvent {
-            token,
-            index,
-            coherence,
-            timestamp_s: self.timestamps.get(index).copied(),
-            halted: halt_index == Some(index),
-        })
+    /// Seconds from the start to the score of token `i`, if per-token
+    /// times were recorded.
+    #[inline]
+    pub fn timestamp_s(&self, i: usize) -> Option<f64> {
+        self.timestamps.get(i).copied()
     }
 
     /// Whether the stream halted.
@@ -301,6 +225,151 @@ impl StreamSession {
     }
 }
 
+/// The scored tokens' text, stored once.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct TokenText {
+    /// Every scored token, concatenated.
+    text: String,
+    /// `ends[i]` is the end offset of token `i` in `text`.
+    ends: Vec<usize>,
+}
+
+impl TokenText {
+    /// Room for `tokens` (text reserved exactly when the allocator allows;
+    /// otherwise it grows as needed).
+    pub(crate) fn for_input<S: AsRef<str>>(tokens: &[S]) -> Self {
+        let text_len = tokens.iter().fold(0usize, |n, t| n.saturating_add(t.as_ref().len()));
+        let mut text = String::new();
+        // A slice may repeat one huge string many times: never abort on the
+        // reservation, a halted stream may need far less.
+        let _ = text.try_reserve_exact(text_len);
+        TokenText { text, ends: Vec::with_capacity(tokens.len()) }
+    }
+
+    #[inline]
+    pub(crate) fn push(&mut self, token: &str) {
+        self.text.push_str(token);
+        self.ends.push(self.text.len());
+    }
+}
+
+/// Everything one call of a kernel's `stream_*` method did: the
+/// [`StreamRecord`] (scores, times, halt — reachable through `Deref`) and
+/// the text of every scored token.
+///
+/// Every token that was scored is recorded, including the one that halted
+/// the stream; [`output`](Self::output) is the text that may be released,
+/// which excludes the halting token.
+///
+/// ```
+/// use backfire_std::{BackfireConfig, StreamingKernel};
+/// let kernel = StreamingKernel::from_config(&BackfireConfig::default())?;
+/// let session = kernel.stream_scores(&["Hello ", "world ", "bad"], &[0.8, 0.7, 0.3])?;
+/// assert!(session.halted());
+/// assert_eq!(session.halt_index(), Some(2));
+/// assert_eq!(session.halt_reason(), "hard_limit (0.3000 < 0.5)");
+/// assert_eq!(session.token_count(), 3);
+/// assert_eq!(session.token(2), Some("bad"));
+/// assert_eq!(session.output(), "Hello world ");
+/// # Ok::<(), backfire_std::BackfireError>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StreamSession {
+    text: TokenText,
+    record: StreamRecord,
+}
+
+/// One scored token, assembled from a [`StreamSession`]'s columns.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct TokenEvent<'a> {
+    /// The token text (a slice of the session's text).
+    pub token: &'a str,
+    /// Position in the input, from 0.
+    pub index: usize,
+    /// The recorded score: the callback's value, or 0.0 if it was
+    /// non-finite or the callback failed.
+    pub coherence: f64,
+    /// Seconds from the start of the call until the score was returned;
+    /// `None` unless the kernel records [`Timestamps::PerToken`].
+    pub timestamp_s: Option<f64>,
+    /// `true` only for the token that halted the stream.
+    pub halted: bool,
+}
+
+impl core::ops::Deref for StreamSession {
+    type Target = StreamRecord;
+
+    fn deref(&self) -> &StreamRecord {
+        &self.record
+    }
+}
+
+impl StreamSession {
+    pub(crate) fn from_parts(text: TokenText, record: StreamRecord) -> Self {
+        StreamSession { text, record }
+    }
+
+    /// The scores, times and halt of the stream.
+    #[inline]
+    pub fn record(&self) -> &StreamRecord {
+        &self.record
+    }
+
+    /// The releasable text, taking the session apart (no copy).
+    pub(crate) fn into_output(mut self) -> String {
+        let len = self.output().len();
+        self.text.text.truncate(len);
+        self.text.text
+    }
+
+    /// Byte offset in `text` where token `i` starts.
+    #[inline]
+    fn start_of(&self, i: usize) -> usize {
+        match i.checked_sub(1) {
+            None => 0,
+            Some(prev) => self.text.ends.get(prev).copied().unwrap_or(self.text.text.len()),
+        }
+    }
+
+    /// The releasable text: every scored token before the halting one, or
+    /// all of them if the stream did not halt. Never panics.
+    pub fn output(&self) -> &str {
+        let end = self.start_of(self.record.released());
+        self.text.text.get(..end).unwrap_or_default()
+    }
+
+    /// The `i`-th scored token.
+    pub fn token(&self, i: usize) -> Option<&str> {
+        let end = *self.text.ends.get(i)?;
+        self.text.text.get(self.start_of(i)..end)
+    }
+
+    /// Every scored token, in order (including a halting one).
+    pub fn tokens(&self) -> impl ExactSizeIterator<Item = &str> + Clone + '_ {
+        (0..self.text.ends.len()).map(|i| self.token(i).unwrap_or_default())
+    }
+
+    /// Number of scored tokens (including a halting one).
+    #[inline]
+    pub fn token_count(&self) -> usize {
+        self.text.ends.len()
+    }
+
+    /// One event per scored token.
+    pub fn events(&self) -> impl ExactSizeIterator<Item = TokenEvent<'_>> + Clone + '_ {
+        let halt_index = self.halt_index();
+        self.tokens().zip(self.coherence_history()).enumerate().map(move |(index, (token, &coherence))| {
+            TokenEvent {
+                token,
+                index,
+                coherence,
+                timestamp_s: self.record.timestamp_s(index),
+                halted: halt_index == Some(index),
+            }
+        })
+    }
+}
+
 /// Serialises with the reference's field names: `tokens`, `events`,
 /// `coherence_history`, `halted`, `halt_index` (−1 if not halted),
 /// `halt_reason`, `start_time_s`, `end_time_s`.
@@ -315,12 +384,12 @@ impl Serialize for StreamSession {
         let mut s = serializer.serialize_struct("StreamSession", 8)?;
         s.serialize_field("tokens", &Seq(self.tokens()))?;
         s.serialize_field("events", &Seq(self.events()))?;
-        s.serialize_field("coherence_history", &self.coherence)?;
+        s.serialize_field("coherence_history", self.coherence_history())?;
         s.serialize_field("halted", &self.halted())?;
         s.serialize_field("halt_index", &self.halt_index_i64())?;
         s.serialize_field("halt_reason", self.halt_reason())?;
         s.serialize_field("start_time_s", &self.start_time_s())?;
-        s.serialize_field("end_time_s", &self.end_time_s)?;
+        s.serialize_field("end_time_s", &self.end_time_s())?;
         s.end()
     }
 }
@@ -331,14 +400,16 @@ mod tests {
 
     /// A session built by hand, the way the reference's tests build them.
     fn session(tokens: &[&str], scores: &[f64], halt: Option<(usize, HaltReason<f64>)>) -> StreamSession {
-        let mut s = StreamSession::for_input(tokens, Some(Timestamps::EndOnly));
+        let mut text = TokenText::for_input(tokens);
+        let mut record = StreamRecord::with_capacity(tokens.len(), Some(Timestamps::EndOnly));
         for (t, &c) in tokens.iter().zip(scores) {
-            s.record(t, c, None);
+            text.push(t);
+            record.record_score(c, None);
         }
         if let Some((i, r)) = halt {
-            s.record_halt(i, r, None);
+            record.record_halt(i, r, None);
         }
-        s
+        StreamSession::from_parts(text, record)
     }
 
     const HARD: HaltReason<f64> = HaltReason::HardLimit { score: 0.1, limit: 0.5 };
@@ -390,7 +461,7 @@ mod tests {
 
     #[test]
     fn duration_is_end_minus_start_in_ms() {
-        let mut s = StreamSession::default();
+        let mut s = StreamRecord::default();
         s.finish(0.5);
         assert_eq!(s.duration_ms(), 500.0);
         assert_eq!(s.start_time_s(), 0.0);
@@ -398,7 +469,8 @@ mod tests {
 
     #[test]
     fn cause_replaces_the_detail_of_the_reason() {
-        let mut s = session(&["a"], &[0.0], None);
+        let mut s = StreamRecord::default();
+        s.record_score(0.0, None);
         s.record_halt(0, HaltReason::NonFiniteScore { limit: 0.5 }, Some("callback panicked: boom".into()));
         assert_eq!(s.halt_reason(), "hard_limit (callback panicked: boom)");
         assert_eq!(s.halt(), Some(HaltReason::NonFiniteScore { limit: 0.5 }));
@@ -406,9 +478,13 @@ mod tests {
 
     #[test]
     fn timestamps_appear_only_when_recorded() {
-        let mut s = StreamSession::for_input(&["a", "b"], Some(Timestamps::PerToken));
-        s.record("a", 0.9, Some(0.25));
-        s.record("b", 0.9, Some(0.5));
+        let mut text = TokenText::for_input(&["a", "b"]);
+        let mut record = StreamRecord::with_capacity(2, Some(Timestamps::PerToken));
+        for (t, time) in [("a", 0.25), ("b", 0.5)] {
+            text.push(t);
+            record.record_score(0.9, Some(time));
+        }
+        let s = StreamSession::from_parts(text, record);
         let times: Vec<_> = s.events().map(|e| e.timestamp_s).collect();
         assert_eq!(times, [Some(0.25), Some(0.5)]);
         let s = session(&["a"], &[0.9], None);

@@ -52,7 +52,19 @@ impl<T: Real> Accumulator<T> for PlainSum<T> {
     #[inline]
     fn mean_below(total: &Self, evicted: &Self, fill: &Self, n: u32, threshold: T) -> Option<T> {
         // Equal block sums cancel exactly when subtracted first.
-        let mean = ((total.0 - evicted.0) + fill.0) / T::from_u32(n);
+        let n = T::from_u32(n);
+        let sum = (total.0 - evicted.0) + fill.0;
+        // Fast path without a division: a sum clearly above threshold · n
+        // (the margin covers the rounding of the product and of the
+        // division) cannot have a mean below the threshold. The division's
+        // latency would otherwise sit on the chain from one token's verdict
+        // to the next. Near or below the bound, the exact test decides, so
+        // verdicts are those of `sum / n < threshold`.
+        let bound = threshold * n;
+        if sum > bound + bound.abs() * (T::EPSILON * T::from_u32(4)) {
+            return None;
+        }
+        let mean = sum / n;
         (mean < threshold).then_some(mean)
     }
 }
@@ -114,5 +126,51 @@ impl IntAccumulator {
     #[inline]
     pub fn raw(&self) -> i64 {
         self.raw
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The division-free fast path never changes a verdict: compare with
+    /// the plain `sum / n < threshold` on sums right at the boundary.
+    fn fast_path_matches_division<T: Real>(eps_steps: i32) {
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for _ in 0..20_000 {
+            let n = 1 + (next() * 64.0) as u32;
+            let threshold = T::from_f64(next());
+            let bound = threshold * T::from_u32(n);
+            // Walk a few representable steps around threshold · n.
+            let step = bound.abs() * T::EPSILON + T::EPSILON;
+            for k in -eps_steps..=eps_steps {
+                let sum = bound + step * T::from_f64(f64::from(k));
+                let fill = PlainSum(sum);
+                let zero = PlainSum::default();
+                let exact = sum / T::from_u32(n);
+                let want = (exact < threshold).then_some(exact);
+                assert_eq!(
+                    PlainSum::mean_below(&zero, &zero, &fill, n, threshold),
+                    want,
+                    "{sum:?}/{n} vs {threshold:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn division_free_fast_path_is_exact_f64() {
+        fast_path_matches_division::<f64>(8);
+    }
+
+    #[test]
+    fn division_free_fast_path_is_exact_f32() {
+        fast_path_matches_division::<f32>(8);
     }
 }

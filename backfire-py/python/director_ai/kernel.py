@@ -239,10 +239,12 @@ class _Window:
         self.fill += x
         self.block_pos += 1
 
-    def mean(self) -> float | None:
+    def mean_below(self, threshold: float) -> float | None:
+        """The window mean if it is strictly below ``threshold``."""
         if self.count < self.size:
             return None
-        return ((self.total - self.evicted) + self.fill) / self.size
+        mean = ((self.total - self.evicted) + self.fill) / self.size
+        return mean if mean < threshold else None
 
     def drop_over(self, span: int) -> float | None:
         if self.count < span:
@@ -366,8 +368,8 @@ class StreamingKernel:
         except _Halt as halt:
             return halt.reason
         window.push(score)
-        mean = window.mean()
-        if mean is not None and mean < cfg.window_threshold:
+        mean = window.mean_below(cfg.window_threshold)
+        if mean is not None:
             return f"window_avg ({mean:.4f} < {fmt_float(cfg.window_threshold)})"
         drop = window.drop_over(cfg.trend_window)
         if drop is not None and drop > cfg.trend_threshold:
