@@ -41,7 +41,8 @@ fn state_from(obj: &Bound<'_, PyAny>) -> PyResult<UPDEState> {
 /// coupling, field pressure and Gaussian noise.
 ///
 /// ``seed=None`` seeds the noise from the clock (the reference's only
-/// behaviour); an integer makes runs reproducible.
+/// behaviour); an integer makes runs reproducible. ``omega`` (16 values) and
+/// ``knm`` (16×16, or 256 row-major values) replace the canonical model.
 #[pyclass(name = "UPDEStepper", module = "backfire_kernel")]
 pub struct PyUPDEStepper {
     inner: UPDEStepper,
@@ -50,9 +51,23 @@ pub struct PyUPDEStepper {
 #[pymethods]
 impl PyUPDEStepper {
     #[new]
-    #[pyo3(signature = (dt = 0.01, field_pressure = 0.1, noise_amplitude = 0.05, seed = None))]
-    fn new(dt: f64, field_pressure: f64, noise_amplitude: f64, seed: Option<u64>) -> PyResult<Self> {
-        Ok(PyUPDEStepper { inner: UPDEStepper::new(dt, field_pressure, noise_amplitude, seed).into_py()? })
+    #[pyo3(signature = (dt = 0.01, field_pressure = 0.1, noise_amplitude = 0.05, seed = None, *, omega = None, knm = None))]
+    fn new(
+        dt: f64,
+        field_pressure: f64,
+        noise_amplitude: f64,
+        seed: Option<u64>,
+        omega: Option<&Bound<'_, PyAny>>,
+        knm: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let mut inner = UPDEStepper::new(dt, field_pressure, noise_amplitude, seed).into_py()?;
+        if let Some(omega) = omega.filter(|o| !o.is_none()) {
+            inner.set_omega(&floats(omega, "omega")?).into_py()?;
+        }
+        if let Some(knm) = knm.filter(|k| !k.is_none()) {
+            inner.set_knm(&flat_matrix(knm)?).into_py()?;
+        }
+        Ok(PyUPDEStepper { inner })
     }
 
     /// A state dict for ``theta`` (any length, not checked), t = 0.
@@ -96,15 +111,24 @@ impl PyUPDEStepper {
         self.inner.reseed(seed);
     }
 
-    /// Natural frequencies ω (16 values, rad/s).
+    /// Natural frequencies ω (16 values, rad/s); assigning validates.
     #[getter]
     fn omega(&self) -> Vec<f64> {
         self.inner.omega().to_vec()
     }
-    /// Coupling matrix K as 16 rows of 16.
+    #[setter]
+    fn set_omega(&mut self, omega: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.inner.set_omega(&floats(omega, "omega")?).into_py()
+    }
+    /// Coupling matrix K as 16 rows of 16; assigning takes 256 row-major
+    /// values or 16 rows (finite) and validates.
     #[getter]
     fn knm(&self) -> Vec<Vec<f64>> {
         self.inner.knm().iter().map(|row| row.to_vec()).collect()
+    }
+    #[setter]
+    fn set_knm(&mut self, knm: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.inner.set_knm(&flat_matrix(knm)?).into_py()
     }
     /// Time step (s); assigning validates (finite, > 0).
     #[getter]

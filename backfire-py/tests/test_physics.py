@@ -124,6 +124,20 @@ def test_parameters_are_readable_and_setters_validate():
     assert stepper.dt == 0.001
 
 
+def test_custom_model_synchronises():
+    """Uniform K = 5 from an exact splay (spec §7.1): the unstable splay
+    breaks and R exceeds 0.9."""
+    stepper = bk.UPDEStepper(dt=0.001, field_pressure=0.0, noise_amplitude=0.0, omega=[1.0] * 16, knm=[5.0] * 256)
+    assert stepper.knm[3][7] == 5.0 and stepper.omega == [1.0] * 16
+    splay = [i * TAU / 16 for i in range(16)]
+    assert bk.UPDEStepper.create_state(splay)["r_global"] < 0.15
+    assert stepper.run(splay, 5000)["r_global"] > 0.9
+    with pytest.raises(ValueError):
+        bk.UPDEStepper(omega=[1.0] * 15)
+    with pytest.raises(ValueError):
+        stepper.knm = [math.nan] * 256
+
+
 # -------------------------------------------------------------------- SEC
 
 

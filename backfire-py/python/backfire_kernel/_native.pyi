@@ -197,7 +197,14 @@ class UPDEStepper:
     """Kuramoto–UPDE stepper for the 16-layer model."""
 
     def __init__(
-        self, dt: float = 0.01, field_pressure: float = 0.1, noise_amplitude: float = 0.05, seed: int | None = None
+        self,
+        dt: float = 0.01,
+        field_pressure: float = 0.1,
+        noise_amplitude: float = 0.05,
+        seed: int | None = None,
+        *,
+        omega: _Floats | None = None,
+        knm: _Floats | Sequence[Sequence[float]] | None = None,
     ) -> None: ...
     @staticmethod
     def create_state(theta: _Floats) -> dict[str, Any]: ...
@@ -206,10 +213,8 @@ class UPDEStepper:
     def run(self, theta: _Floats | dict[str, Any], n_steps: int) -> dict[str, Any]: ...
     def step(self, state: _Floats | dict[str, Any]) -> dict[str, Any]: ...
     def reseed(self, seed: int | None = None) -> None: ...
-    @property
-    def omega(self) -> list[float]: ...
-    @property
-    def knm(self) -> list[list[float]]: ...
+    omega: list[float]
+    knm: list[list[float]]
     dt: float
     field_pressure: float
     noise_amplitude: float
