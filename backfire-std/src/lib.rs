@@ -11,5 +11,6 @@
 pub use backfire_nostd as core_kernel;
 
 pub mod error;
+pub mod observers;
 
 pub use error::{BackfireError, BackfireResult};

@@ -1,0 +1,433 @@
+//! H1 persistence of a point cloud by a Vietoris–Rips filtration — the
+//! real topological estimator the reference only names (spec §8 item 1).
+//!
+//! # Algorithm
+//!
+//! 1. Pairwise Euclidean distances; edges sorted by `(length, i, j)`.
+//! 2. Union–find over the sorted edges: an edge that joins two components
+//!    kills an H0 class ("negative"); every other edge closes a cycle
+//!    ("positive") and may give birth to an H1 class.
+//! 3. Triangles enter at their longest edge (their diameter). The
+//!    triangles whose diameter is edge `e` are exactly the vertices `k`
+//!    with both other edges earlier than `e`, so they are enumerated edge
+//!    by edge in filtration order without ever storing all `O(P³)` of
+//!    them. A triangle's boundary column (three edges over Z/2) is reduced
+//!    by adding the stored column with the same pivot (lowest = latest
+//!    edge) until the pivot is new — the pair (pivot edge, triangle) is an
+//!    H1 bar `[len(pivot), len(e))` — or the column vanishes.
+//!
+//! Shortcuts:
+//! * **Clearing** — a negative edge is never a triangle's diameter (its
+//!   endpoints are not yet connected when it enters, so no third vertex
+//!   links them by shorter edges), so negative edges are skipped outright.
+//! * **Apparent pairs** — the first triangle with diameter `e` has pivot
+//!   `e`, which no earlier column can have: it is paired at once with no
+//!   reduction (a zero-length bar, not reported).
+//!
+//! Only reduced columns that own a pivot are stored, in one arena, and all
+//! buffers are reused between calls: after warm-up a computation does not
+//! allocate. Cost: `O(P²·D)` for distances, `O(P² log P)` for the sort, and
+//! `O(P³)` triangle enumeration plus the reductions.
+
+use std::cmp::Ordering;
+
+use backfire_nostd::observers::PointSet;
+
+/// One H1 interval of the filtration, in distance units.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bar {
+    /// Edge length at which the cycle appears.
+    pub birth: f64,
+    /// Edge length at which it is filled in.
+    pub death: f64,
+}
+
+impl Bar {
+    /// `death − birth`.
+    pub fn persistence(&self) -> f64 {
+        self.death - self.birth
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Edge {
+    length: f64,
+    i: u32,
+    j: u32,
+}
+
+const NONE: u32 = u32::MAX;
+
+/// Reusable workspace of the Rips H1 computation.
+///
+/// ```
+/// use backfire_nostd::observers::FlatPoints;
+/// use backfire_std::observers::rips::RipsH1;
+/// // Eight points on the unit circle: one long H1 bar.
+/// let circle: Vec<f64> = (0..8)
+///     .flat_map(|k| {
+///         let a = std::f64::consts::TAU * k as f64 / 8.0;
+///         [a.cos(), a.sin()]
+///     })
+///     .collect();
+/// let mut rips = RipsH1::new();
+/// let bars = rips.bars(&FlatPoints::new(&circle, 2).unwrap());
+/// assert_eq!(bars.len(), 1);
+/// assert!(bars[0].persistence() > 0.6);
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct RipsH1 {
+    coords: Vec<f64>,
+    filtration: Filtration,
+    reducer: Reducer,
+}
+
+/// The 1-skeleton: sorted edges, their ranks, and which close cycles.
+#[derive(Clone, Debug, Default)]
+struct Filtration {
+    edges: Vec<Edge>,
+    /// `rank[i·P + j]`: position of edge `{i, j}` in filtration order;
+    /// `NONE` on the diagonal.
+    rank: Vec<u32>,
+    parent: Vec<u32>,
+    positive: Vec<bool>,
+}
+
+/// Column reduction of the triangles over Z/2.
+#[derive(Clone, Debug, Default)]
+struct Reducer {
+    /// Column index owning each edge as pivot, or `NONE`.
+    pivot_owner: Vec<u32>,
+    /// Stored columns: edge indices, descending, back to back.
+    arena: Vec<u32>,
+    spans: Vec<(usize, usize)>,
+    work: Vec<u32>,
+    merged: Vec<u32>,
+    bars: Vec<Bar>,
+}
+
+impl RipsH1 {
+    /// An empty workspace.
+    pub fn new() -> Self {
+        RipsH1::default()
+    }
+
+    /// The H1 bars of positive length, longest first.
+    pub fn bars<P: PointSet<f64>>(&mut self, points: &P) -> &[Bar] {
+        let (count, dim) = (points.len(), points.dim());
+        self.reducer.bars.clear();
+        // Fewer than 3 points (or 0-dimensional ones) cannot hold a cycle.
+        if count >= 3 && dim > 0 && count.checked_mul(count).is_some_and(|c| u32::try_from(c).is_ok()) {
+            self.coords.clear();
+            for r in 0..count {
+                points.visit(r, |x| self.coords.push(x));
+            }
+            self.filtration.build(&self.coords, count, dim);
+            self.reducer.run(&self.filtration, count);
+        }
+        let bars = &mut self.reducer.bars;
+        bars.sort_by(|a, b| b.persistence().total_cmp(&a.persistence()));
+        bars
+    }
+
+    /// The persistence of the longest H1 bar, or 0 if there is none.
+    pub fn longest<P: PointSet<f64>>(&mut self, points: &P) -> f64 {
+        self.bars(points).first().map_or(0.0, Bar::persistence)
+    }
+}
+
+impl Filtration {
+    fn build(&mut self, coords: &[f64], count: usize, dim: usize) {
+        self.edges.clear();
+        for (i, a) in coords.chunks_exact(dim).enumerate() {
+            for (j, b) in coords.chunks_exact(dim).enumerate().skip(i + 1) {
+                let length = a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum::<f64>().sqrt();
+                self.edges.push(Edge { length, i: i as u32, j: j as u32 });
+            }
+        }
+        self.edges
+            .sort_unstable_by(|a, b| a.length.total_cmp(&b.length).then(a.i.cmp(&b.i)).then(a.j.cmp(&b.j)));
+        self.rank.clear();
+        self.rank.resize(count * count, NONE);
+        for (index, e) in self.edges.iter().enumerate() {
+            let (i, j) = (e.i as usize, e.j as usize);
+            put(&mut self.rank, i * count + j, index as u32);
+            put(&mut self.rank, j * count + i, index as u32);
+        }
+        self.mark_positive_edges(count);
+    }
+
+    /// Union–find over the sorted edges: an edge inside one component
+    /// closes a cycle.
+    fn mark_positive_edges(&mut self, count: usize) {
+        self.parent.clear();
+        self.parent.extend(0..count as u32);
+        self.positive.clear();
+        for e in &self.edges {
+            let (a, b) = (find(&mut self.parent, e.i), find(&mut self.parent, e.j));
+            self.positive.push(a == b);
+            if a != b {
+                put(&mut self.parent, a.max(b) as usize, a.min(b));
+            }
+        }
+    }
+
+    /// Ranks of the edges from vertex `i` to every vertex.
+    fn row(&self, i: u32, count: usize) -> &[u32] {
+        let start = i as usize * count;
+        self.rank.get(start..start + count).unwrap_or_default()
+    }
+}
+
+impl Reducer {
+    fn run(&mut self, filtration: &Filtration, count: usize) {
+        self.pivot_owner.clear();
+        self.pivot_owner.resize(filtration.edges.len(), NONE);
+        self.arena.clear();
+        self.spans.clear();
+        let edges = filtration.edges.iter().zip(&filtration.positive);
+        for (e, (edge, &positive)) in (0u32..).zip(edges) {
+            if !positive {
+                continue; // clearing: no triangle has a negative diameter
+            }
+            let (row_i, row_j) = (filtration.row(edge.i, count), filtration.row(edge.j, count));
+            for (&ik, &jk) in row_i.iter().zip(row_j) {
+                // NONE (the third vertex is i or j) exceeds every edge index.
+                if ik < e && jk < e {
+                    self.reduce(&filtration.edges, e, ik.max(jk), ik.min(jk));
+                }
+            }
+        }
+    }
+
+    /// Reduces the column `{e, a, b}` (descending) of a triangle with
+    /// diameter `e`.
+    fn reduce(&mut self, edges: &[Edge], e: u32, a: u32, b: u32) {
+        self.work.clear();
+        self.work.extend([e, a, b]);
+        while let Some(&pivot) = self.work.first() {
+            let owner = self.pivot_owner.get(pivot as usize).copied().unwrap_or(NONE);
+            if owner == NONE {
+                self.store(edges, pivot, e);
+                return;
+            }
+            let Some(column) = self.spans.get(owner as usize).and_then(|&(s, l)| self.arena.get(s..s + l))
+            else {
+                return; // unreachable: every owner has a span
+            };
+            symmetric_difference(&self.work, column, &mut self.merged);
+            std::mem::swap(&mut self.work, &mut self.merged);
+        }
+        // The column vanished: the triangle closes a void (H2), not an H1 death.
+    }
+
+    /// Pairs `pivot` with the triangle of diameter `e`.
+    fn store(&mut self, edges: &[Edge], pivot: u32, e: u32) {
+        put(&mut self.pivot_owner, pivot as usize, self.spans.len() as u32);
+        self.spans.push((self.arena.len(), self.work.len()));
+        self.arena.extend_from_slice(&self.work);
+        let length = |k: u32| edges.get(k as usize).map_or(0.0, |edge| edge.length);
+        let (birth, death) = (length(pivot), length(e));
+        if death > birth {
+            self.bars.push(Bar { birth, death });
+        }
+    }
+}
+
+fn put(xs: &mut [u32], index: usize, value: u32) {
+    if let Some(slot) = xs.get_mut(index) {
+        *slot = value;
+    }
+}
+
+/// Union–find root with path halving.
+fn find(parent: &mut [u32], mut x: u32) -> u32 {
+    loop {
+        let up = parent.get(x as usize).copied().unwrap_or(x);
+        if up == x {
+            return x;
+        }
+        let grand = parent.get(up as usize).copied().unwrap_or(up);
+        put(parent, x as usize, grand);
+        x = grand;
+    }
+}
+
+/// `out = a Δ b` for two strictly descending lists.
+fn symmetric_difference(a: &[u32], b: &[u32], out: &mut Vec<u32>) {
+    out.clear();
+    let (mut x, mut y) = (a.iter().peekable(), b.iter().peekable());
+    loop {
+        match (x.peek(), y.peek()) {
+            (Some(&&p), Some(&&q)) => match p.cmp(&q) {
+                Ordering::Greater => out.extend(x.next()),
+                Ordering::Less => out.extend(y.next()),
+                Ordering::Equal => {
+                    x.next();
+                    y.next();
+                }
+            },
+            (Some(_), None) => out.extend(x.by_ref()),
+            (None, Some(_)) => out.extend(y.by_ref()),
+            (None, None) => return,
+        }
+    }
+}
+
+/// At most `max` points of `inner`, evenly strided and ending at its last
+/// (newest) point — the TCBO `subsample_max` cap on the Rips cost.
+#[derive(Clone, Copy, Debug)]
+pub struct Thinned<'a, P> {
+    inner: &'a P,
+    first: usize,
+    stride: usize,
+    count: usize,
+}
+
+impl<'a, P: PointSet<f64>> Thinned<'a, P> {
+    /// Every `⌈len/max⌉`-th point of `inner` (all of them if
+    /// `len <= max`); `max` is at least 1.
+    pub fn new(inner: &'a P, max: usize) -> Self {
+        let len = inner.len();
+        let stride = len.div_ceil(max.max(1)).max(1);
+        let count = len.div_ceil(stride);
+        let first = (len + stride - 1) - count * stride;
+        Thinned { inner, first, stride, count }
+    }
+}
+
+impl<P: PointSet<f64>> PointSet<f64> for Thinned<'_, P> {
+    fn len(&self) -> usize {
+        self.count
+    }
+    fn dim(&self) -> usize {
+        self.inner.dim()
+    }
+    fn visit(&self, r: usize, f: impl FnMut(f64)) {
+        if r < self.count {
+            self.inner.visit(self.first + r * self.stride, f);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use backfire_nostd::observers::FlatPoints;
+    use std::f64::consts::TAU;
+
+    fn circle(n: usize, radius: f64, center: (f64, f64)) -> Vec<f64> {
+        (0..n)
+            .flat_map(|k| {
+                let a = TAU * k as f64 / n as f64;
+                [center.0 + radius * a.cos(), center.1 + radius * a.sin()]
+            })
+            .collect()
+    }
+
+    fn bars(data: &[f64], dim: usize) -> Vec<Bar> {
+        RipsH1::new().bars(&FlatPoints::new(data, dim).unwrap()).to_vec()
+    }
+
+    /// Deterministic pseudo-random numbers in [0, 1).
+    fn noise(seed: u64) -> impl FnMut() -> f64 {
+        let mut s = seed;
+        move || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+
+    #[test]
+    fn circle_has_one_bar_of_its_scale() {
+        let radius = 2.0;
+        let bars = bars(&circle(40, radius, (0.0, 0.0)), 2);
+        assert_eq!(bars.len(), 1, "{bars:?}");
+        let bar = bars[0];
+        // Born at the sampling chord, filled once the inscribed equilateral
+        // triangle (side r·√3) enters.
+        assert!((bar.birth - 2.0 * radius * (TAU / 80.0).sin()).abs() < 1e-12);
+        assert!((bar.death - radius * 3f64.sqrt()).abs() < 0.1 * radius, "{bar:?}");
+    }
+
+    #[test]
+    fn line_and_cluster_have_no_bars() {
+        let line: Vec<f64> = (0..30).flat_map(|i| [0.1 * i as f64, 0.05 * i as f64]).collect();
+        assert!(bars(&line, 2).is_empty());
+        let mut rnd = noise(7);
+        let cluster: Vec<f64> = (0..40 * 3).map(|_| 0.1 * rnd()).collect();
+        let longest = RipsH1::new().longest(&FlatPoints::new(&cluster, 3).unwrap());
+        assert!(longest < 0.02, "a blob has at most tiny noise bars, got {longest}");
+    }
+
+    #[test]
+    fn figure_eight_has_two_bars() {
+        let mut data = circle(30, 1.0, (-1.0, 0.0));
+        // The second loop shares the point (0, 0); skip its duplicate.
+        data.extend(
+            circle(30, 1.0, (1.0, 0.0)).chunks(2).filter(|p| p[0] > 1e-9 || p[1].abs() > 1e-9).flatten(),
+        );
+        let bars = bars(&data, 2);
+        let long: Vec<&Bar> = bars.iter().filter(|b| b.persistence() > 1.0).collect();
+        assert_eq!(long.len(), 2, "{bars:?}");
+        for bar in long {
+            assert!((bar.death - 3f64.sqrt()).abs() < 0.15, "{bar:?}");
+        }
+    }
+
+    #[test]
+    fn noisy_circle_in_higher_dimension_keeps_its_bar() {
+        let mut rnd = noise(42);
+        let data: Vec<f64> = circle(50, 1.0, (0.0, 0.0))
+            .chunks(2)
+            .flat_map(|p| [p[0] + 0.05 * rnd(), p[1] + 0.05 * rnd(), 0.05 * rnd(), 0.05 * rnd()])
+            .collect();
+        let bars = bars(&data, 4);
+        assert!(bars[0].persistence() > 1.3, "{bars:?}");
+        assert!(bars.iter().skip(1).all(|b| b.persistence() < 0.2), "{bars:?}");
+    }
+
+    #[test]
+    fn degenerate_inputs() {
+        assert!(bars(&[], 2).is_empty());
+        assert!(bars(&[1.0, 2.0], 2).is_empty());
+        assert!(bars(&[0.0, 0.0, 1.0, 0.0, 0.0, 1.0], 2).is_empty());
+        // A square: one bar from its side to its diagonal.
+        let square = bars(&[0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0], 2);
+        assert_eq!(square, vec![Bar { birth: 1.0, death: 2f64.sqrt() }]);
+        // Identical points: all distances 0.
+        assert!(bars(&[0.5; 20], 2).is_empty());
+    }
+
+    #[test]
+    fn workspace_reuse_gives_the_same_bars() {
+        let mut rips = RipsH1::new();
+        let a = circle(20, 1.0, (0.0, 0.0));
+        let b: Vec<f64> = (0..15).flat_map(|i| [i as f64, 0.0]).collect();
+        let first = rips.bars(&FlatPoints::new(&a, 2).unwrap()).to_vec();
+        assert!(rips.bars(&FlatPoints::new(&b, 2).unwrap()).is_empty());
+        assert_eq!(rips.bars(&FlatPoints::new(&a, 2).unwrap()), first.as_slice());
+    }
+
+    #[test]
+    fn thinning_keeps_the_newest_point_and_caps_the_count() {
+        let data: Vec<f64> = (0..10).map(f64::from).collect();
+        let points = FlatPoints::new(&data, 1).unwrap();
+        let visit = |t: &Thinned<'_, FlatPoints<'_, f64>>| {
+            (0..t.len())
+                .map(|r| {
+                    let mut x = 0.0;
+                    t.visit(r, |v| x = v);
+                    x
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(visit(&Thinned::new(&points, 4)), [0.0, 3.0, 6.0, 9.0]);
+        assert_eq!(visit(&Thinned::new(&points, 3)), [1.0, 5.0, 9.0]);
+        assert_eq!(visit(&Thinned::new(&points, 5)), [1.0, 3.0, 5.0, 7.0, 9.0]);
+        assert_eq!(visit(&Thinned::new(&points, 10)).len(), 10);
+        assert_eq!(visit(&Thinned::new(&points, 1)), [9.0]);
+    }
+}
