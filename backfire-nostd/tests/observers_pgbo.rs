@@ -271,7 +271,7 @@ fn invalid_configurations_are_rejected() {
     let cases = [
         (PGBOParams { alpha: f64::NAN, ..d }, "alpha must be finite and >= 0, got NaN"),
         (PGBOParams { kappa: -0.3, ..d }, "kappa must be finite and >= 0, got -0.3"),
-        (PGBOParams { u_cap: 0.0, ..d }, "u_cap must be finite and > 0, got 0"),
+        (PGBOParams { u_cap: 0.0, ..d }, "u_cap must be finite and > 1e-12, got 0"),
     ];
     for (params, message) in cases {
         assert_eq!(PGBOConfig::<f64>::new(&params).unwrap_err().to_string(), message);

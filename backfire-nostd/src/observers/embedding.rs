@@ -48,56 +48,70 @@ impl PhaseEmbedding {
         }
     }
 
-    /// Writes the embedded coordinates of `theta` into `row`
-    /// (`coords_per_channel() · theta.len()` values).
-    pub(crate) fn write_row<T: ObserverFloat>(self, theta: &[T], row: &mut [T]) {
+    /// Calls `f(j, x)` for each stored coordinate `j` of `theta`
+    /// (`coords_per_channel() · theta.len()` of them, in order).
+    pub(crate) fn for_each_coord<T: ObserverFloat>(self, theta: &[T], mut f: impl FnMut(usize, T)) {
         match self {
-            PhaseEmbedding::Linear => {
-                for (slot, &x) in row.iter_mut().zip(theta) {
-                    *slot = x;
-                }
-            }
+            PhaseEmbedding::Linear => theta.iter().enumerate().for_each(|(c, &x)| f(c, x)),
             PhaseEmbedding::Angular => {
-                for (pair, &x) in row.chunks_exact_mut(2).zip(theta) {
+                for (c, &x) in theta.iter().enumerate() {
                     let (sin, cos) = x.sin_cos();
-                    if let [c, s] = pair {
-                        *c = cos;
-                        *s = sin;
-                    }
+                    f(2 * c, cos);
+                    f(2 * c + 1, sin);
                 }
             }
         }
     }
 }
 
-/// Buffered rows in time order, oldest first: the tail of a ring
-/// (`older`) followed by its wrapped-around head (`newer`). Each row holds
-/// `width` values.
+/// Samples of `width` channels over `rows` consecutive times, oldest
+/// first: value `(t, c)` is at `data[c·channel_stride + slot(t)·time_stride]`
+/// with `slot(t) = (start + t) mod capacity` — a channel-major ring
+/// (`time_stride = 1`) or plain row-major rows (`channel_stride = 1`).
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct RowWindow<'a, T> {
-    older: &'a [T],
-    newer: &'a [T],
+pub(crate) struct SeriesWindow<'a, T> {
+    data: &'a [T],
     width: usize,
+    rows: usize,
+    capacity: usize,
+    start: usize,
+    channel_stride: usize,
+    time_stride: usize,
 }
 
-impl<'a, T: Real> RowWindow<'a, T> {
-    /// A window over two row-major segments; `width` must be at least 1.
-    pub(crate) fn new(older: &'a [T], newer: &'a [T], width: usize) -> Self {
-        RowWindow { older, newer, width }
+impl<'a, T: Real> SeriesWindow<'a, T> {
+    /// Row-major rows of `width >= 1` values (`data.len() / width` rows).
+    pub(crate) fn row_major(data: &'a [T], width: usize) -> Self {
+        let rows = data.len() / width.max(1);
+        SeriesWindow { data, width, rows, capacity: rows, start: 0, channel_stride: 1, time_stride: width }
     }
 
-    fn rows(&self) -> usize {
-        (self.older.len() + self.newer.len()) / self.width.max(1)
+    /// A channel-major ring: channel `c` occupies
+    /// `data[c·capacity .. (c+1)·capacity]`; the oldest of `rows` samples
+    /// is at slot `start`.
+    pub(crate) fn ring(data: &'a [T], width: usize, capacity: usize, start: usize, rows: usize) -> Self {
+        SeriesWindow { data, width, rows, capacity, start, channel_stride: capacity, time_stride: 1 }
     }
 
-    /// Value `i` of the concatenated rows (`i = t·width + c`).
+    /// Sample of channel `c` at time `t` (0 = oldest).
     #[inline(always)]
-    fn at(&self, i: usize) -> T {
-        match self.older.get(i) {
-            Some(&x) => x,
-            // `i >= older.len()` here, so the subtraction cannot wrap.
-            None => self.newer.get(i - self.older.len()).copied().unwrap_or(T::ZERO),
+    fn sample(&self, t: usize, c: usize) -> T {
+        let mut slot = self.start + t;
+        if slot >= self.capacity {
+            slot -= self.capacity;
         }
+        self.data.get(c * self.channel_stride + slot * self.time_stride).copied().unwrap_or(T::ZERO)
+    }
+
+    /// Channel `c`'s samples, oldest first, as one slice — when the layout
+    /// is channel-major and the window does not wrap around the ring.
+    #[inline]
+    fn series(&self, c: usize) -> Option<&'a [T]> {
+        if self.time_stride != 1 || self.start + self.rows > self.capacity {
+            return None;
+        }
+        let first = c * self.channel_stride + self.start;
+        self.data.get(first..first + self.rows)
     }
 }
 
@@ -118,6 +132,50 @@ pub trait PointSet<T> {
     /// Calls `f` with each coordinate of point `r`, in coordinate order.
     /// Does nothing for `r >= len()`.
     fn visit(&self, r: usize, f: impl FnMut(T));
+
+    /// Adds every point to `sums` (coordinate `j` into `sums[j]`), points
+    /// in ascending order — each sum is accumulated in exactly that order.
+    /// Implementations may be faster but must give the same bits.
+    fn accumulate(&self, sums: &mut [T])
+    where
+        T: Real,
+    {
+        accumulate_points(self, sums);
+    }
+
+    /// `out[r] = Σ_j (p_rj − center_j)²`, summed from 0 over ascending `j`.
+    /// Implementations may be faster but must give the same bits.
+    fn squared_distances(&self, center: &[T], out: &mut [T])
+    where
+        T: Real,
+    {
+        squared_distances_of_points(self, center, out);
+    }
+}
+
+/// [`PointSet::accumulate`] point by point.
+fn accumulate_points<T: Real, P: PointSet<T> + ?Sized>(points: &P, sums: &mut [T]) {
+    for r in 0..points.len() {
+        let mut slots = sums.iter_mut();
+        points.visit(r, |x| {
+            if let Some(sum) = slots.next() {
+                *sum = *sum + x;
+            }
+        });
+    }
+}
+
+/// [`PointSet::squared_distances`] point by point.
+fn squared_distances_of_points<T: Real, P: PointSet<T> + ?Sized>(points: &P, center: &[T], out: &mut [T]) {
+    for (r, slot) in out.iter_mut().enumerate().take(points.len()) {
+        let mut g = center.iter();
+        let mut squares = T::ZERO;
+        points.visit(r, |x| {
+            let d = x - g.next().copied().unwrap_or(T::ZERO);
+            squares = squares + d * d;
+        });
+        *slot = squares;
+    }
 }
 
 /// The delay embedding of buffered rows, as a view (spec §2.4 steps 5–7).
@@ -130,7 +188,7 @@ pub trait PointSet<T> {
 /// `cos θ_i` and `2i + 1` is `sin θ_i`.
 #[derive(Clone, Copy, Debug)]
 pub struct PointCloud<'a, T> {
-    window: RowWindow<'a, T>,
+    window: SeriesWindow<'a, T>,
     embed_dim: usize,
     tau: usize,
     lag_span: usize,
@@ -139,9 +197,9 @@ pub struct PointCloud<'a, T> {
 
 impl<'a, T: Real> PointCloud<'a, T> {
     /// The embedding of `window` with `embed_dim >= 1` and delay `tau`.
-    pub(crate) fn new(window: RowWindow<'a, T>, embed_dim: usize, tau: usize) -> Self {
+    pub(crate) fn new(window: SeriesWindow<'a, T>, embed_dim: usize, tau: usize) -> Self {
         let lag_span = embed_dim.saturating_sub(1).saturating_mul(tau);
-        let points = window.rows().saturating_sub(lag_span);
+        let points = window.rows.saturating_sub(lag_span);
         PointCloud { window, embed_dim, tau, lag_span, points }
     }
 
@@ -151,8 +209,7 @@ impl<'a, T: Real> PointCloud<'a, T> {
             return None;
         }
         let (c, k) = (j / self.embed_dim, j % self.embed_dim);
-        let t = r + self.lag_span - k * self.tau;
-        Some(self.window.at(t * self.window.width + c))
+        Some(self.window.sample(r + self.lag_span - k * self.tau, c))
     }
 
     /// Writes the cloud row-major (`len() × dim()` values) into `out` and
@@ -170,6 +227,12 @@ impl<'a, T: Real> PointCloud<'a, T> {
             });
         }
         Ok(needed)
+    }
+
+    /// Time of lag `k` of point 0; point `r` adds `r`.
+    #[inline]
+    fn lag_time(&self, k: usize) -> usize {
+        self.lag_span - k * self.tau
     }
 }
 
@@ -189,20 +252,103 @@ impl<T: Real> PointSet<T> for PointCloud<'_, T> {
         if r >= self.points {
             return;
         }
-        let width = self.window.width;
-        // Index of (row r + lag_span, coordinate 0): the newest sample.
-        let newest = (r + self.lag_span) * width;
-        let step = self.tau * width;
-        for c in 0..width {
-            let mut i = newest + c;
-            for _ in 0..self.embed_dim {
-                f(self.window.at(i));
-                // The last decrement is never read and may wrap.
-                i = i.wrapping_sub(step);
+        for c in 0..self.window.width {
+            for k in 0..self.embed_dim {
+                f(self.window.sample(r + self.lag_time(k), c));
+            }
+        }
+    }
+
+    /// Sum `(c, k)` is channel `c` over the `W` times from `lag_time(k)`,
+    /// summed oldest first — the same order as point by point — with the
+    /// sums of [`LANES`] channels side by side so that the additions
+    /// overlap. Falls back to point by point if the window wraps.
+    fn accumulate(&self, sums: &mut [T]) {
+        let (m, n, width) = (self.embed_dim, self.points, self.window.width);
+        for k in 0..m {
+            let lag =
+                |c: usize| self.window.series(c).and_then(|x| x.get(self.lag_time(k)..self.lag_time(k) + n));
+            for first in (0..width).step_by(LANES) {
+                let lanes = LANES.min(width - first);
+                // Spare lanes repeat the last channel; their sums are dropped.
+                let channel = |lane: usize| first + lane.min(lanes - 1);
+                let slot = |lane: usize| channel(lane) * m + k;
+                let lanes_data = (lag(channel(0)), lag(channel(1)), lag(channel(2)), lag(channel(3)));
+                let (Some(a), Some(b), Some(c), Some(d)) = lanes_data else {
+                    return accumulate_points(self, sums);
+                };
+                let start = |lane: usize| sums.get(slot(lane)).copied().unwrap_or(T::ZERO);
+                let acc = sum_lanes([start(0), start(1), start(2), start(3)], [a, b, c, d]);
+                for (lane, &sum) in acc.iter().enumerate().take(lanes) {
+                    if let Some(s) = sums.get_mut(slot(lane)) {
+                        *s = sum;
+                    }
+                }
+            }
+        }
+    }
+
+    /// All points at once, coordinate by coordinate (two lags per pass):
+    /// `out[r]` still sums its coordinates in order, and each pass reads
+    /// contiguous samples of one channel. Falls back to point by point if
+    /// the window wraps.
+    fn squared_distances(&self, center: &[T], out: &mut [T]) {
+        let (m, n) = (self.embed_dim, self.points);
+        let Some(out) = out.get_mut(..n) else { return squared_distances_of_points(self, center, out) };
+        out.fill(T::ZERO);
+        for (c, g) in center.chunks_exact(m).take(self.window.width).enumerate() {
+            let Some(x) = self.window.series(c) else {
+                return squared_distances_of_points(self, center, out);
+            };
+            let lag = |k: usize| x.get(self.lag_time(k)..self.lag_time(k) + n).unwrap_or_default();
+            let center_of = |k: usize| g.get(k).copied().unwrap_or(T::ZERO);
+            let mut k = 0;
+            while k + 1 < m {
+                add_two_squares(out, lag(k), center_of(k), lag(k + 1), center_of(k + 1));
+                k += 2;
+            }
+            if k < m {
+                add_square(out, lag(k), center_of(k));
             }
         }
     }
 }
+
+/// `acc[lane] += Σ parts[lane]`, each in order. Zipping four slice
+/// iterators compiles to one indexed loop without bounds checks.
+#[inline(always)]
+fn sum_lanes<T: Real>(acc: [T; LANES], parts: [&[T]; LANES]) -> [T; LANES] {
+    let [a, b, c, d] = parts;
+    let [mut sa, mut sb, mut sc, mut sd] = acc;
+    for (((&xa, &xb), &xc), &xd) in a.iter().zip(b).zip(c).zip(d) {
+        sa = sa + xa;
+        sb = sb + xb;
+        sc = sc + xc;
+        sd = sd + xd;
+    }
+    [sa, sb, sc, sd]
+}
+
+/// `sums[r] += (x0[r] − g0)² + (x1[r] − g1)²`, added left to right.
+#[inline(always)]
+fn add_two_squares<T: Real>(sums: &mut [T], x0: &[T], g0: T, x1: &[T], g1: T) {
+    for ((sum, &a), &b) in sums.iter_mut().zip(x0).zip(x1) {
+        let (d0, d1) = (a - g0, b - g1);
+        *sum = *sum + d0 * d0 + d1 * d1;
+    }
+}
+
+/// `sums[r] += (x0[r] − g0)²`.
+#[inline(always)]
+fn add_square<T: Real>(sums: &mut [T], x0: &[T], g0: T) {
+    for (sum, &a) in sums.iter_mut().zip(x0) {
+        let d0 = a - g0;
+        *sum = *sum + d0 * d0;
+    }
+}
+
+/// Channels summed side by side in [`PointCloud::accumulate`].
+const LANES: usize = 4;
 
 /// Explicit points: a row-major array of `len × dim` values.
 ///
@@ -296,7 +442,7 @@ pub fn delay_embed_multi<T: Real>(
     if rows.len() % n != 0 {
         return Err(ParamError::new("rows length", rows.len() as f64, "a multiple of n").into());
     }
-    let cloud = PointCloud::new(RowWindow::new(rows, &[], n), embed_dim, tau);
+    let cloud = PointCloud::new(SeriesWindow::row_major(rows, n), embed_dim, tau);
     cloud.fill(out)?;
     Ok((cloud.len(), cloud.dim()))
 }
@@ -306,11 +452,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ring_segments_read_as_one_series() {
-        // Rows 2, 3 at the end of the ring, rows 4, 5 wrapped to the front.
-        let older = [2.0, 20.0, 3.0, 30.0];
-        let newer = [4.0, 40.0, 5.0, 50.0];
-        let cloud = PointCloud::new(RowWindow::new(&older, &newer, 2), 2, 2);
+    fn ring_window_reads_in_time_order() {
+        // Channel 0 holds times 2, 3 at slots 2, 3 and times 4, 5 wrapped
+        // to slots 0, 1 (the oldest sample is at slot 2); channel 1 is 10×.
+        let data = [4.0, 5.0, 2.0, 3.0, 40.0, 50.0, 20.0, 30.0];
+        let cloud = PointCloud::new(SeriesWindow::ring(&data, 2, 4, 2, 4), 2, 2);
         assert_eq!((cloud.len(), cloud.dim()), (2, 4));
         let mut out = [0.0; 8];
         assert_eq!(cloud.fill(&mut out), Ok(8));
@@ -318,6 +464,10 @@ mod tests {
         assert_eq!(cloud.coord(1, 3), Some(30.0));
         assert_eq!(cloud.coord(2, 0), None);
         assert_eq!(cloud.coord(0, 4), None);
+        assert_eq!(cloud.window.series(0), None, "wrapped");
+        let straight = SeriesWindow::ring(&data, 2, 4, 0, 3);
+        assert_eq!(straight.series(1), Some(&data[4..7]));
+        assert_eq!(SeriesWindow::row_major(&data, 2).series(0), None);
     }
 
     #[test]
@@ -337,13 +487,13 @@ mod tests {
     }
 
     #[test]
-    fn angular_rows_are_cosine_sine_pairs() {
+    fn angular_coordinates_are_cosine_sine_pairs() {
         let mut row = [9.0; 4];
-        PhaseEmbedding::Angular.write_row(&[0.0, core::f64::consts::FRAC_PI_2], &mut row);
+        PhaseEmbedding::Angular.for_each_coord(&[0.0, core::f64::consts::FRAC_PI_2], |j, x| row[j] = x);
         assert!((row[0] - 1.0).abs() < 1e-15 && row[1].abs() < 1e-15);
         assert!(row[2].abs() < 1e-15 && (row[3] - 1.0).abs() < 1e-15);
         let mut row = [9.0; 2];
-        PhaseEmbedding::Linear.write_row(&[0.5, -3.0], &mut row);
+        PhaseEmbedding::Linear.for_each_coord(&[0.5, -3.0], |j, x| row[j] = x);
         assert_eq!(row, [0.5, -3.0]);
     }
 }

@@ -55,25 +55,13 @@ pub fn dispersion_lifetime<T: ObserverFloat, P: PointSet<T>>(
     let count = T::from_u32(u32::try_from(len).unwrap_or(u32::MAX));
 
     centroid.fill(T::ZERO);
-    for r in 0..len {
-        let mut slots = centroid.iter_mut();
-        points.visit(r, |x| {
-            if let Some(g) = slots.next() {
-                *g = *g + x;
-            }
-        });
-    }
+    points.accumulate(centroid);
     centroid.iter_mut().for_each(|g| *g = *g / count);
 
+    points.squared_distances(centroid, radii);
     let mut total = T::ZERO;
-    for (r, radius) in radii.iter_mut().enumerate() {
-        let mut g = centroid.iter();
-        let mut squares = T::ZERO;
-        points.visit(r, |x| {
-            let d = x - g.next().copied().unwrap_or(T::ZERO);
-            squares = squares + d * d;
-        });
-        *radius = squares.sqrt();
+    for radius in radii.iter_mut() {
+        *radius = radius.sqrt();
         total = total + *radius;
     }
     let mean = total / count;

@@ -39,7 +39,7 @@ impl Default for PGBOParams {
 /// use backfire_nostd::observers::{PGBOConfig, PGBOParams};
 /// let bad = PGBOParams { u_cap: -1.0, ..Default::default() };
 /// let err = PGBOConfig::<f32>::new(&bad).unwrap_err();
-/// assert_eq!(err.to_string(), "u_cap must be finite and > 0, got -1");
+/// assert_eq!(err.to_string(), "u_cap must be finite and > 1e-12, got -1");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -53,12 +53,17 @@ pub struct PGBOConfig<T> {
 
 impl<T: ObserverFloat> PGBOConfig<T> {
     /// Checks: `alpha` and `kappa` finite and `>= 0` (so `h` is PSD unless
-    /// traceless), `u_cap` finite and `> 0`, and `κ·u_cap²` small enough
+    /// traceless), `u_cap` finite and `> 1e-12`, and `κ·u_cap²` small enough
     /// that `h` and its norms cannot overflow `T` (`|h_ij| < κ·u_cap²`).
     pub fn new(params: &PGBOParams) -> Result<Self, ParamError> {
         let alpha = check_non_negative("alpha", params.alpha)?;
         let kappa = check_non_negative("kappa", params.kappa)?;
-        let u_cap = check_positive("u_cap", params.u_cap)?;
+        // Norms at or below 1e-12 are not saturated (spec §4.2 step 4), so a
+        // cap at or below that could be exceeded.
+        let u_cap = params.u_cap;
+        if !(u_cap.is_finite() && u_cap > SATURATION_FLOOR) {
+            return Err(ParamError::new("u_cap", u_cap, "finite and > 1e-12"));
+        }
         let h_bound = kappa * u_cap * u_cap;
         if !T::from_f64(2.0 * h_bound * h_bound).is_finite() {
             return Err(ParamError::new(
@@ -144,6 +149,9 @@ pub struct PGBOState<T> {
     pub d: usize,
 }
 
+/// Norms at or below this are left unsaturated (the reference's guard).
+const SATURATION_FLOOR: f64 = 1e-12;
+
 const fn checked_storage_len(d: usize) -> Option<usize> {
     match d.checked_add(3) {
         Some(d3) => d.checked_mul(d3),
@@ -215,7 +223,7 @@ fn saturate_and_lift<T: ObserverFloat>(
     let nu = if squares.is_finite() { squares.sqrt() } else { scaled_norm(d, &drive) };
 
     // Soft saturation: s = 1/(1 + ν/u_cap); u_norm is ν·s, not |s·u|.
-    let (scale, u_norm) = if nu > T::from_f64(1e-12) {
+    let (scale, u_norm) = if nu > T::from_f64(SATURATION_FLOOR) {
         let ratio = nu / config.u_cap;
         let s =
             if ratio.is_finite() { T::ONE / (T::ONE + ratio) } else { config.u_cap / (config.u_cap + nu) };

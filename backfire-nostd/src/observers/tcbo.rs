@@ -16,7 +16,7 @@ use super::ObserverFloat;
 use super::embedding::{PhaseEmbedding, PointCloud};
 use super::error::{ObserverError, check_vector};
 use super::persistence::{dispersion_lifetime, persistence_to_probability};
-use super::ring::RowRing;
+use super::ring::SeriesRing;
 
 /// Raw TCBO settings, as a configuration file or Python passes them
 /// (spec §2.1, defaults there). Validate with [`TCBOConfig::new`].
@@ -274,7 +274,7 @@ pub struct TCBOObserver<T, S> {
     config: TCBOConfig<T>,
     n: usize,
     storage: S,
-    ring: RowRing,
+    ring: SeriesRing,
     counter: u64,
     p_h1: T,
     s_h1: T,
@@ -301,7 +301,7 @@ impl<T: ObserverFloat, S: AsRef<[T]> + AsMut<[T]>> TCBOObserver<T, S> {
             config,
             n,
             storage,
-            ring: RowRing::new(width, config.min_needed),
+            ring: SeriesRing::new(width, config.min_needed),
             counter: 0,
             p_h1: T::ZERO,
             s_h1: T::ZERO,
@@ -320,8 +320,8 @@ impl<T: ObserverFloat, S: AsRef<[T]> + AsMut<[T]>> TCBOObserver<T, S> {
     /// nothing is stored.
     pub fn push(&mut self, theta: &[T]) -> Result<(), ObserverError> {
         check_vector("theta", theta, self.n)?;
-        let row = self.ring.push(self.storage.as_mut());
-        self.config.embedding.write_row(theta, row);
+        let embedding = self.config.embedding;
+        self.ring.push(self.storage.as_mut(), |set| embedding.for_each_coord(theta, set));
         Ok(())
     }
 
@@ -342,6 +342,7 @@ impl<T: ObserverFloat, S: AsRef<[T]> + AsMut<[T]>> TCBOObserver<T, S> {
             return Ok(self.p_h1);
         }
         let dim = self.ring.width() * self.config.embed_dim;
+        self.ring.linearize(self.storage.as_mut());
         let (rows, scratch) = split(self.storage.as_mut(), self.ring.values())?;
         let (centroid, radii) = split(scratch, dim)?;
         let cloud = PointCloud::new(self.ring.window(rows), self.config.embed_dim, self.config.tau_delay);
@@ -364,6 +365,7 @@ impl<T: ObserverFloat, S: AsRef<[T]> + AsMut<[T]>> TCBOObserver<T, S> {
         if !self.due(force) {
             return Ok(self.p_h1);
         }
+        self.ring.linearize(self.storage.as_mut());
         let lifetime = match self.point_cloud() {
             Some(cloud) => estimator(&cloud)?,
             None => return Ok(self.p_h1),

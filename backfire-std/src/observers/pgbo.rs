@@ -95,7 +95,7 @@ mod tests {
     #[test]
     fn errors_name_the_parameter() {
         let e = PGBOEngine::new(16, 0.5, 0.3, -1.0, false).unwrap_err();
-        assert_eq!(e.to_string(), "validation error: u_cap must be finite and > 0, got -1");
+        assert_eq!(e.to_string(), "validation error: u_cap must be finite and > 1e-12, got -1");
         let e = PGBOEngine::new(0, 0.5, 0.3, 10.0, false).unwrap_err();
         assert_eq!(e.to_string(), "validation error: n must be >= 1, got 0");
         let e = PGBOEngine::new(1 << 20, 0.5, 0.3, 10.0, false).unwrap_err();
