@@ -65,15 +65,14 @@ impl PhaseEmbedding {
 }
 
 /// Samples of `width` channels over `rows` consecutive times, oldest
-/// first: value `(t, c)` is at `data[c·channel_stride + slot(t)·time_stride]`
-/// with `slot(t) = (start + t) mod capacity` — a channel-major ring
-/// (`time_stride = 1`) or plain row-major rows (`channel_stride = 1`).
+/// first: value `(t, c)` is at `data[c·channel_stride + (start + t)·time_stride]`
+/// — channel-major history (`time_stride = 1`, each channel one contiguous
+/// run) or plain row-major rows (`channel_stride = 1`).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct SeriesWindow<'a, T> {
     data: &'a [T],
     width: usize,
     rows: usize,
-    capacity: usize,
     start: usize,
     channel_stride: usize,
     time_stride: usize,
@@ -83,31 +82,33 @@ impl<'a, T: Real> SeriesWindow<'a, T> {
     /// Row-major rows of `width >= 1` values (`data.len() / width` rows).
     pub(crate) fn row_major(data: &'a [T], width: usize) -> Self {
         let rows = data.len() / width.max(1);
-        SeriesWindow { data, width, rows, capacity: rows, start: 0, channel_stride: 1, time_stride: width }
+        SeriesWindow { data, width, rows, start: 0, channel_stride: 1, time_stride: width }
     }
 
-    /// A channel-major ring: channel `c` occupies
-    /// `data[c·capacity .. (c+1)·capacity]`; the oldest of `rows` samples
-    /// is at slot `start`.
-    pub(crate) fn ring(data: &'a [T], width: usize, capacity: usize, start: usize, rows: usize) -> Self {
-        SeriesWindow { data, width, rows, capacity, start, channel_stride: capacity, time_stride: 1 }
+    /// Channel-major: channel `c`'s samples are
+    /// `data[c·channel_stride + start ..][..rows]`, oldest first.
+    pub(crate) fn channel_major(
+        data: &'a [T],
+        width: usize,
+        channel_stride: usize,
+        start: usize,
+        rows: usize,
+    ) -> Self {
+        SeriesWindow { data, width, rows, start, channel_stride, time_stride: 1 }
     }
 
     /// Sample of channel `c` at time `t` (0 = oldest).
     #[inline(always)]
     fn sample(&self, t: usize, c: usize) -> T {
-        let mut slot = self.start + t;
-        if slot >= self.capacity {
-            slot -= self.capacity;
-        }
-        self.data.get(c * self.channel_stride + slot * self.time_stride).copied().unwrap_or(T::ZERO)
+        let i = c * self.channel_stride + (self.start + t) * self.time_stride;
+        self.data.get(i).copied().unwrap_or(T::ZERO)
     }
 
-    /// Channel `c`'s samples, oldest first, as one slice — when the layout
-    /// is channel-major and the window does not wrap around the ring.
+    /// Channel `c`'s samples, oldest first, as one slice (channel-major
+    /// layout only).
     #[inline]
     fn series(&self, c: usize) -> Option<&'a [T]> {
-        if self.time_stride != 1 || self.start + self.rows > self.capacity {
+        if self.time_stride != 1 {
             return None;
         }
         let first = c * self.channel_stride + self.start;
@@ -232,7 +233,7 @@ impl<'a, T: Real> PointCloud<'a, T> {
     /// Time of lag `k` of point 0; point `r` adds `r`.
     #[inline]
     fn lag_time(&self, k: usize) -> usize {
-        self.lag_span - k * self.tau
+        self.lag_span.saturating_sub(k * self.tau)
     }
 }
 
@@ -262,7 +263,7 @@ impl<T: Real> PointSet<T> for PointCloud<'_, T> {
     /// Sum `(c, k)` is channel `c` over the `W` times from `lag_time(k)`,
     /// summed oldest first — the same order as point by point — with the
     /// sums of [`LANES`] channels side by side so that the additions
-    /// overlap. Falls back to point by point if the window wraps.
+    /// overlap.
     fn accumulate(&self, sums: &mut [T]) {
         let (m, n, width) = (self.embed_dim, self.points, self.window.width);
         for k in 0..m {
@@ -290,8 +291,7 @@ impl<T: Real> PointSet<T> for PointCloud<'_, T> {
 
     /// All points at once, coordinate by coordinate (two lags per pass):
     /// `out[r]` still sums its coordinates in order, and each pass reads
-    /// contiguous samples of one channel. Falls back to point by point if
-    /// the window wraps.
+    /// contiguous samples of one channel.
     fn squared_distances(&self, center: &[T], out: &mut [T]) {
         let (m, n) = (self.embed_dim, self.points);
         let Some(out) = out.get_mut(..n) else { return squared_distances_of_points(self, center, out) };
@@ -300,15 +300,19 @@ impl<T: Real> PointSet<T> for PointCloud<'_, T> {
             let Some(x) = self.window.series(c) else {
                 return squared_distances_of_points(self, center, out);
             };
-            let lag = |k: usize| x.get(self.lag_time(k)..self.lag_time(k) + n).unwrap_or_default();
+            let lag = |k: usize| match k < m {
+                true => x.get(self.lag_time(k)..self.lag_time(k) + n).unwrap_or_default(),
+                false => &[],
+            };
             let center_of = |k: usize| g.get(k).copied().unwrap_or(T::ZERO);
+            // Lags in groups of three (then two, then one): fewer passes
+            // over `out`, same order of additions.
             let mut k = 0;
-            while k + 1 < m {
-                add_two_squares(out, lag(k), center_of(k), lag(k + 1), center_of(k + 1));
-                k += 2;
-            }
-            if k < m {
-                add_square(out, lag(k), center_of(k));
+            while k < m {
+                let x = [lag(k), lag(k + 1), lag(k + 2)];
+                let g = [center_of(k), center_of(k + 1), center_of(k + 2)];
+                add_squares(out, x, g, m - k);
+                k += 3;
             }
         }
     }
@@ -329,21 +333,24 @@ fn sum_lanes<T: Real>(acc: [T; LANES], parts: [&[T]; LANES]) -> [T; LANES] {
     [sa, sb, sc, sd]
 }
 
-/// `sums[r] += (x0[r] − g0)² + (x1[r] − g1)²`, added left to right.
+/// `sums[r] += (x[0][r] − g[0])² + … + (x[L−1][r] − g[L−1])²`, added left
+/// to right, for the first `L = min(lags, 3)` lags.
 #[inline(always)]
-fn add_two_squares<T: Real>(sums: &mut [T], x0: &[T], g0: T, x1: &[T], g1: T) {
-    for ((sum, &a), &b) in sums.iter_mut().zip(x0).zip(x1) {
-        let (d0, d1) = (a - g0, b - g1);
-        *sum = *sum + d0 * d0 + d1 * d1;
-    }
-}
-
-/// `sums[r] += (x0[r] − g0)²`.
-#[inline(always)]
-fn add_square<T: Real>(sums: &mut [T], x0: &[T], g0: T) {
-    for (sum, &a) in sums.iter_mut().zip(x0) {
-        let d0 = a - g0;
-        *sum = *sum + d0 * d0;
+fn add_squares<T: Real>(sums: &mut [T], x: [&[T]; 3], g: [T; 3], lags: usize) {
+    let [x0, x1, x2] = x;
+    let [g0, g1, g2] = g;
+    let square = |a: T, c: T| (a - c) * (a - c);
+    match lags {
+        1 => sums.iter_mut().zip(x0).for_each(|(s, &a)| *s = *s + square(a, g0)),
+        2 => {
+            sums.iter_mut().zip(x0).zip(x1).for_each(|((s, &a), &b)| *s = *s + square(a, g0) + square(b, g1))
+        }
+        _ => sums
+            .iter_mut()
+            .zip(x0)
+            .zip(x1)
+            .zip(x2)
+            .for_each(|(((s, &a), &b), &c)| *s = *s + square(a, g0) + square(b, g1) + square(c, g2)),
     }
 }
 
@@ -452,21 +459,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ring_window_reads_in_time_order() {
-        // Channel 0 holds times 2, 3 at slots 2, 3 and times 4, 5 wrapped
-        // to slots 0, 1 (the oldest sample is at slot 2); channel 1 is 10×.
-        let data = [4.0, 5.0, 2.0, 3.0, 40.0, 50.0, 20.0, 30.0];
-        let cloud = PointCloud::new(SeriesWindow::ring(&data, 2, 4, 2, 4), 2, 2);
+    fn channel_major_window_reads_in_time_order() {
+        // Two channels of stride 5; the window is slots 1..4 of each.
+        let data = [9.0, 2.0, 3.0, 4.0, 9.0, 9.0, 20.0, 30.0, 40.0, 9.0];
+        let cloud = PointCloud::new(SeriesWindow::channel_major(&data, 2, 5, 1, 3), 2, 1);
         assert_eq!((cloud.len(), cloud.dim()), (2, 4));
         let mut out = [0.0; 8];
         assert_eq!(cloud.fill(&mut out), Ok(8));
-        assert_eq!(out, [4.0, 2.0, 40.0, 20.0, 5.0, 3.0, 50.0, 30.0]);
+        assert_eq!(out, [3.0, 2.0, 30.0, 20.0, 4.0, 3.0, 40.0, 30.0]);
         assert_eq!(cloud.coord(1, 3), Some(30.0));
         assert_eq!(cloud.coord(2, 0), None);
         assert_eq!(cloud.coord(0, 4), None);
-        assert_eq!(cloud.window.series(0), None, "wrapped");
-        let straight = SeriesWindow::ring(&data, 2, 4, 0, 3);
-        assert_eq!(straight.series(1), Some(&data[4..7]));
+        assert_eq!(cloud.window.series(1), Some(&data[6..9]));
         assert_eq!(SeriesWindow::row_major(&data, 2).series(0), None);
     }
 

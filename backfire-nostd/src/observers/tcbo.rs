@@ -2,7 +2,7 @@
 //! (spec §2).
 //!
 //! ```text
-//! push(θ) ──► embed (cos θ, sin θ | θ) ──► ring of W + (m−1)τ rows
+//! push(θ) ──► embed (cos θ, sin θ | θ) ──► history of W + (m−1)τ rows
 //! compute ──► stride gate ──► full? ──► delay-embedded cloud (a view)
 //!         ──► H1 lifetime ℓ (surrogate, or any estimator) ──► noise floor
 //!         ──► logistic ──► p_h1, s_h1, is_conscious, h1_error
@@ -16,7 +16,7 @@ use super::ObserverFloat;
 use super::embedding::{PhaseEmbedding, PointCloud};
 use super::error::{ObserverError, check_vector};
 use super::persistence::{dispersion_lifetime, persistence_to_probability};
-use super::ring::SeriesRing;
+use super::ring::{SLACK, SeriesRing};
 
 /// Raw TCBO settings, as a configuration file or Python passes them
 /// (spec §2.1, defaults there). Validate with [`TCBOConfig::new`].
@@ -145,7 +145,7 @@ impl<T: ObserverFloat> TCBOConfig<T> {
     pub fn window_size(&self) -> usize {
         self.window_size
     }
-    /// Rows one computation needs and the ring holds: `W + (m−1)τ`.
+    /// Rows one computation needs and the history holds: `W + (m−1)τ`.
     pub fn min_needed(&self) -> usize {
         self.min_needed
     }
@@ -189,8 +189,8 @@ const fn lag_span(embed_dim: usize, tau_delay: usize) -> Option<usize> {
     embed_dim.saturating_sub(1).checked_mul(tau_delay)
 }
 
-/// Ring rows (`min_needed × width`), then the centroid scratch
-/// (`width × m`), then the radii (`W`).
+/// The history (`(min_needed + SLACK) × width`), then the centroid
+/// scratch (`width × m`), then the radii (`W`).
 const fn checked_storage_len(
     n: usize,
     window_size: usize,
@@ -201,6 +201,7 @@ const fn checked_storage_len(
     let Some(width) = n.checked_mul(embedding.coords_per_channel()) else { return None };
     let Some(lags) = lag_span(embed_dim, tau_delay) else { return None };
     let Some(rows) = lags.checked_add(window_size) else { return None };
+    let Some(rows) = rows.checked_add(SLACK) else { return None };
     let Some(ring) = rows.checked_mul(width) else { return None };
     let Some(centroid) = width.checked_mul(embed_dim) else { return None };
     let Some(scratch) = centroid.checked_add(window_size) else { return None };
@@ -213,8 +214,8 @@ const fn checked_storage_len(
 ///
 /// ```
 /// use backfire_nostd::observers::{tcbo_storage_len, PhaseEmbedding};
-/// // 52 rows × 32 coordinates + 32·3 centroid + 50 radii.
-/// assert_eq!(tcbo_storage_len(16, 50, 3, 1, PhaseEmbedding::Angular), 1810);
+/// // (52 + 10 spare) rows × 32 coordinates + 32·3 centroid + 50 radii.
+/// assert_eq!(tcbo_storage_len(16, 50, 3, 1, PhaseEmbedding::Angular), 2130);
 /// ```
 pub const fn tcbo_storage_len(
     n: usize,
@@ -250,7 +251,7 @@ pub struct TCBOState<T> {
 
 /// The TCBO observer over storage `S` lent by the caller.
 ///
-/// Holds the newest `W + (m−1)τ` phase vectors in a ring and, on
+/// Holds the newest `W + (m−1)τ` phase vectors and, on
 /// [`compute`](Self::compute), reduces their delay embedding to
 /// `p_h1 ∈ [0, 1]`. Constant memory, no allocation; [`push`](Self::push)
 /// is O(n), a computation O(W·n·m).
@@ -342,7 +343,6 @@ impl<T: ObserverFloat, S: AsRef<[T]> + AsMut<[T]>> TCBOObserver<T, S> {
             return Ok(self.p_h1);
         }
         let dim = self.ring.width() * self.config.embed_dim;
-        self.ring.linearize(self.storage.as_mut());
         let (rows, scratch) = split(self.storage.as_mut(), self.ring.values())?;
         let (centroid, radii) = split(scratch, dim)?;
         let cloud = PointCloud::new(self.ring.window(rows), self.config.embed_dim, self.config.tau_delay);
@@ -365,7 +365,6 @@ impl<T: ObserverFloat, S: AsRef<[T]> + AsMut<[T]>> TCBOObserver<T, S> {
         if !self.due(force) {
             return Ok(self.p_h1);
         }
-        self.ring.linearize(self.storage.as_mut());
         let lifetime = match self.point_cloud() {
             Some(cloud) => estimator(&cloud)?,
             None => return Ok(self.p_h1),
