@@ -289,31 +289,38 @@ impl<T: Real> PointSet<T> for PointCloud<'_, T> {
         }
     }
 
-    /// All points at once, coordinate by coordinate (two lags per pass):
-    /// `out[r]` still sums its coordinates in order, and each pass reads
-    /// contiguous samples of one channel.
+    /// All points at once, [`GROUP`] coordinates per pass: `out[r]` still
+    /// sums its coordinates in order, and each pass reads contiguous
+    /// samples (one channel and lag per coordinate).
     fn squared_distances(&self, center: &[T], out: &mut [T]) {
-        let (m, n) = (self.embed_dim, self.points);
+        let (m, n, dim) = (self.embed_dim, self.points, self.dim());
         let Some(out) = out.get_mut(..n) else { return squared_distances_of_points(self, center, out) };
         out.fill(T::ZERO);
-        for (c, g) in center.chunks_exact(m).take(self.window.width).enumerate() {
-            let Some(x) = self.window.series(c) else {
-                return squared_distances_of_points(self, center, out);
-            };
-            let lag = |k: usize| match k < m {
-                true => x.get(self.lag_time(k)..self.lag_time(k) + n).unwrap_or_default(),
-                false => &[],
-            };
-            let center_of = |k: usize| g.get(k).copied().unwrap_or(T::ZERO);
-            // Lags in groups of three (then two, then one): fewer passes
-            // over `out`, same order of additions.
-            let mut k = 0;
-            while k < m {
-                let x = [lag(k), lag(k + 1), lag(k + 2)];
-                let g = [center_of(k), center_of(k + 1), center_of(k + 2)];
-                add_squares(out, x, g, m - k);
-                k += 3;
+        // Coordinate j = c·m + k over all points: channel c from time lag_time(k).
+        let coordinate = |j: usize| {
+            let start = self.lag_time(j % m);
+            self.window.series(j / m).and_then(|x| x.get(start..start + n))
+        };
+        let mut j = 0;
+        while j < dim {
+            let group = (dim - j).min(GROUP);
+            let mut xs: [&[T]; GROUP] = [&[]; GROUP];
+            for (i, x) in xs.iter_mut().enumerate().take(group) {
+                match coordinate(j + i) {
+                    Some(samples) => *x = samples,
+                    None => return squared_distances_of_points(self, center, out),
+                }
             }
+            let g: [T; GROUP] = core::array::from_fn(|i| center.get(j + i).copied().unwrap_or(T::ZERO));
+            if group == GROUP {
+                add_six_squares(out, xs, g);
+            } else {
+                // The last few coordinates, one pass each (same order).
+                for (x, &gi) in xs.iter().zip(&g).take(group) {
+                    out.iter_mut().zip(*x).for_each(|(sum, &xr)| *sum = *sum + (xr - gi) * (xr - gi));
+                }
+            }
+            j += group;
         }
     }
 }
@@ -333,26 +340,22 @@ fn sum_lanes<T: Real>(acc: [T; LANES], parts: [&[T]; LANES]) -> [T; LANES] {
     [sa, sb, sc, sd]
 }
 
-/// `sums[r] += (x[0][r] − g[0])² + … + (x[L−1][r] − g[L−1])²`, added left
-/// to right, for the first `L = min(lags, 3)` lags.
+/// `sums[r] += (x[0][r] − g[0])² + … + (x[5][r] − g[5])²`, added left to
+/// right. Zipping the seven slice iterators compiles to one indexed,
+/// vectorized loop without bounds checks.
 #[inline(always)]
-fn add_squares<T: Real>(sums: &mut [T], x: [&[T]; 3], g: [T; 3], lags: usize) {
-    let [x0, x1, x2] = x;
-    let [g0, g1, g2] = g;
-    let square = |a: T, c: T| (a - c) * (a - c);
-    match lags {
-        1 => sums.iter_mut().zip(x0).for_each(|(s, &a)| *s = *s + square(a, g0)),
-        2 => {
-            sums.iter_mut().zip(x0).zip(x1).for_each(|((s, &a), &b)| *s = *s + square(a, g0) + square(b, g1))
-        }
-        _ => sums
-            .iter_mut()
-            .zip(x0)
-            .zip(x1)
-            .zip(x2)
-            .for_each(|(((s, &a), &b), &c)| *s = *s + square(a, g0) + square(b, g1) + square(c, g2)),
+fn add_six_squares<T: Real>(sums: &mut [T], x: [&[T]; GROUP], g: [T; GROUP]) {
+    let [x0, x1, x2, x3, x4, x5] = x;
+    let [g0, g1, g2, g3, g4, g5] = g;
+    let sq = |a: T, c: T| (a - c) * (a - c);
+    let samples = x0.iter().zip(x1).zip(x2).zip(x3).zip(x4).zip(x5);
+    for (sum, (((((&a, &b), &c), &d), &e), &f)) in sums.iter_mut().zip(samples) {
+        *sum = *sum + sq(a, g0) + sq(b, g1) + sq(c, g2) + sq(d, g3) + sq(e, g4) + sq(f, g5);
     }
 }
+
+/// Coordinates per pass of [`PointCloud::squared_distances`].
+const GROUP: usize = 6;
 
 /// Channels summed side by side in [`PointCloud::accumulate`].
 const LANES: usize = 4;
