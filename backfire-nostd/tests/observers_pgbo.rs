@@ -298,9 +298,11 @@ fn state_snapshot() {
     assert_eq!(e.output().u_mu, e.u_mu());
 }
 
-/// f32 tracks f64: relative 1e-5 on u and the norms.
+/// f32 tracks f64: relative 1e-5 on u and the norms (the observers take
+/// their square roots from libm even with the `micromath` feature).
 #[test]
 fn f32_tracks_f64() {
+    let tol = 1e-5;
     let params = PGBOParams { traceless: true, ..Default::default() };
     let mut e64 = engine(16, params);
     let mut e32 =
@@ -313,7 +315,7 @@ fn f32_tracks_f64() {
         let a = e64.compute(&theta, 0.05).unwrap();
         let b = e32.compute(&theta32, 0.05).unwrap();
         let rel = |x: f64, y: f32| (x - f64::from(y)).abs() / x.abs().max(1.0);
-        assert!(rel(a.u_norm, b.u_norm) < 1e-5 && rel(a.h_frob, b.h_frob) < 1e-5, "t = {t}");
-        assert!(a.u_mu.iter().zip(b.u_mu).all(|(&x, &y)| rel(x, y) < 1e-5), "t = {t}");
+        assert!(rel(a.u_norm, b.u_norm) < tol && rel(a.h_frob, b.h_frob) < tol, "t = {t}");
+        assert!(a.u_mu.iter().zip(b.u_mu).all(|(&x, &y)| rel(x, y) < tol), "t = {t}");
     }
 }

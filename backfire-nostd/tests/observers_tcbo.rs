@@ -336,11 +336,13 @@ fn compute_with_uses_the_estimator_lifetime() {
 
 // ---- f32 tracks f64 -------------------------------------------------------
 
-/// f32 vs f64 on the same inputs: |Δp_h1| < 1e-4 (observed ~1e-6; the
-/// logistic's slope is at most β/4 = 2, and f32 lifetimes carry ~1e-6
-/// relative error).
+/// f32 vs f64 on the same inputs: |Δp_h1| < 1e-5 with libm (observed
+/// 1.5e-7: the logistic's slope is at most β/4 = 2, and f32 lifetimes carry
+/// ~1e-7 relative error); < 1e-3 with the `micromath` feature, whose
+/// `sin_cos` and `exp` are approximations (observed 2.2e-4).
 #[test]
 fn f32_tracks_f64() {
+    let tol = if cfg!(feature = "micromath") { 1e-3 } else { 1e-5 };
     for embedding in [PhaseEmbedding::Linear, PhaseEmbedding::Angular] {
         let params = TCBOParams { embedding, ..TCBOParams::default() };
         let c64 = TCBOConfig::<f64>::new(&params).unwrap();
@@ -357,7 +359,7 @@ fn f32_tracks_f64() {
             worst = worst.max((p64 - f64::from(p32)).abs());
         }
         assert!(o64.p_h1() > 0.5, "the test must exercise the logistic above the floor");
-        assert!(worst < 1e-4, "{embedding:?}: worst |p32 - p64| = {worst}");
+        assert!(worst < tol, "{embedding:?}: worst |p32 - p64| = {worst}");
     }
 }
 

@@ -61,12 +61,12 @@ pub fn dispersion_lifetime<T: ObserverFloat, P: PointSet<T>>(
     points.squared_distances(centroid, radii);
     let mut total = T::ZERO;
     for radius in radii.iter_mut() {
-        *radius = radius.sqrt();
+        *radius = radius.sqrt_exact();
         total = total + *radius;
     }
     let mean = total / count;
     let variance = radii.iter().fold(T::ZERO, |acc, &rho| acc + (rho - mean) * (rho - mean)) / count;
-    let sigma = variance.sqrt();
+    let sigma = variance.sqrt_exact();
     if !sigma.is_finite() {
         return Err(ObserverError::NonFiniteResult { quantity: "radial dispersion" });
     }

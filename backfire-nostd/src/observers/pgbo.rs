@@ -220,7 +220,7 @@ fn saturate_and_lift<T: ObserverFloat>(
         }
         squares = squares + x * x;
     }
-    let nu = if squares.is_finite() { squares.sqrt() } else { scaled_norm(d, &drive) };
+    let nu = if squares.is_finite() { squares.sqrt_exact() } else { scaled_norm(d, &drive) };
 
     // Soft saturation: s = 1/(1 + ν/u_cap); u_norm is ν·s, not |s·u|.
     let (scale, u_norm) = if nu > T::from_f64(SATURATION_FLOOR) {
@@ -249,7 +249,7 @@ fn scaled_norm<T: ObserverFloat>(d: usize, drive: &impl Fn(usize) -> T) -> T {
         let x = drive(i) / largest;
         acc + x * x
     });
-    largest * sum.sqrt()
+    largest * sum.sqrt_exact()
 }
 
 /// `h_ij = (κ·u_i)·u_j`, the traceless projection, and `(trace, frob)`.
@@ -272,7 +272,7 @@ fn lift<T: ObserverFloat>(config: &PGBOConfig<T>, u: &[T], h: &mut [T]) -> (T, T
         let shift = diagonal(h) / T::from_u32(u32::try_from(d).unwrap_or(u32::MAX));
         h.iter_mut().step_by(d + 1).for_each(|x| *x = *x - shift);
     }
-    let frob = h.iter().fold(T::ZERO, |acc, &x| acc + x * x).sqrt();
+    let frob = h.iter().fold(T::ZERO, |acc, &x| acc + x * x).sqrt_exact();
     (diagonal(h), frob)
 }
 
