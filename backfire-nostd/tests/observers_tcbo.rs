@@ -403,3 +403,23 @@ fn cloud_fast_paths_are_bit_identical_to_the_generic_ones() {
 fn bits(xs: &[f64]) -> Vec<u64> {
     xs.iter().map(|x| x.to_bits()).collect()
 }
+
+/// Without the noise floor (θp = 0), a circle sampled over whole periods
+/// (all radii equal) must read as no spread in f32 too: the σ cut-off
+/// scales with the rounding of the mean, since the reference's absolute
+/// 1e-12 lies far below f32's rounding noise (~1e-7 here).
+#[test]
+fn f32_equal_radii_have_no_spread_without_a_noise_floor() {
+    let params = TCBOParams { persistence_threshold: 0.0, ..TCBOParams::reference() };
+    let config = TCBOConfig::<f32>::new(&params).unwrap();
+    let mut obs = TCBOObserver::new(2, config, vec![0.0f32; config.storage_len(2).unwrap()]).unwrap();
+    let mut obs64 = observer(2, params);
+    for t in 0..60 {
+        let a = 2.0 * PI * t as f64 / 25.0; // W = 50 holds two periods
+        obs.push(&[a.cos() as f32, a.sin() as f32]).unwrap();
+        obs64.push(&[a.cos(), a.sin()]).unwrap();
+    }
+    assert_eq!(obs64.compute(true), Ok(0.5));
+    assert_eq!(obs.compute(true), Ok(0.5));
+    assert_eq!(obs.s_h1(), 0.0);
+}

@@ -74,6 +74,17 @@ impl TCBOController {
 mod tests {
     use super::*;
 
+    /// The reference's Python tests (spec §6.3), in Rust.
+    #[test]
+    fn python_test_sequence() {
+        let mut c = TCBOController::new(0.72, 0.8, 0.2, 5.0).unwrap();
+        let kappa = c.step(0.5, 1.0, 0.01).unwrap();
+        assert!((kappa - 1.17644).abs() < 1e-12 && kappa >= 0.0);
+        c.reset();
+        assert!(c.is_gate_open(Some(0.8)) && !c.is_gate_open(Some(0.5)));
+        assert_eq!(c.compute_error(0.5).map(|e| (e - 0.22).abs() < 1e-12), Ok(true));
+    }
+
     #[test]
     fn validation_errors_name_the_parameter() {
         let e = TCBOController::new(0.72, f64::NAN, 0.2, 5.0).unwrap_err();

@@ -151,6 +151,17 @@ mod tests {
         assert_eq!(obs.config().min_needed(), 52);
     }
 
+    /// The reference's Python tests (spec §6.3), in Rust.
+    #[test]
+    fn python_test_sequence() {
+        let mut obs = TCBOObserver::new(16, 0.72, 8.0, 50, TcboMethod::Surrogate).unwrap();
+        assert_eq!(obs.push_and_compute(&[0.0; 16], true).unwrap(), 0.0, "one row < min_needed");
+        assert!(!obs.is_conscious());
+        obs.push_and_compute(&[0.5; 16], true).unwrap();
+        obs.reset();
+        assert_eq!((obs.p_h1(), obs.buffer_size()), (0.0, 0));
+    }
+
     #[test]
     fn errors_name_the_parameter() {
         let e = TCBOObserver::new(16, 0.72, -1.0, 50, TcboMethod::Surrogate).unwrap_err();
