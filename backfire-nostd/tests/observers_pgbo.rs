@@ -263,6 +263,14 @@ fn an_overflowing_velocity_is_an_error() {
     // Large but finite velocities whose squares overflow are still capped.
     let out = e.compute(&[1.0, 1.0], 1e-300).unwrap();
     assert!((out.u_norm - 10.0).abs() < 1e-9 && out.h_frob.is_finite());
+    // Components finite but the norm itself beyond f64::MAX (found by the
+    // property test): the limit of the map, |u| = u_cap along the drive.
+    let out = e.compute(&[-2.0, 2.0], 1.7e-308).unwrap();
+    assert_eq!(out.u_norm, 10.0);
+    let norm = out.u_mu.iter().map(|x| x * x).sum::<f64>().sqrt();
+    // Phase steps −3 and +1 from [1, 1]: u = 10·(−3, 1)/√10.
+    assert!((norm - 10.0).abs() < 1e-12 && (out.u_mu[0] + 3.0 * out.u_mu[1]).abs() < 1e-12, "{:?}", out.u_mu);
+    assert!(out.h_frob.is_finite());
 }
 
 #[test]

@@ -210,7 +210,7 @@ impl<'a, T: Real> PointCloud<'a, T> {
             return None;
         }
         let (c, k) = (j / self.embed_dim, j % self.embed_dim);
-        Some(self.window.sample(r + self.lag_span - k * self.tau, c))
+        Some(self.window.sample(r + self.lag_time(k), c))
     }
 
     /// Writes the cloud row-major (`len() × dim()` values) into `out` and
@@ -266,20 +266,21 @@ impl<T: Real> PointSet<T> for PointCloud<'_, T> {
     /// overlap.
     fn accumulate(&self, sums: &mut [T]) {
         let (m, n, width) = (self.embed_dim, self.points, self.window.width);
+        if (0..width).any(|c| self.window.series(c).is_none()) {
+            return accumulate_points(self, sums); // row-major input
+        }
         for k in 0..m {
+            let start = self.lag_time(k);
             let lag =
-                |c: usize| self.window.series(c).and_then(|x| x.get(self.lag_time(k)..self.lag_time(k) + n));
+                |c: usize| self.window.series(c).and_then(|x| x.get(start..start + n)).unwrap_or_default();
             for first in (0..width).step_by(LANES) {
                 let lanes = LANES.min(width - first);
                 // Spare lanes repeat the last channel; their sums are dropped.
                 let channel = |lane: usize| first + lane.min(lanes - 1);
                 let slot = |lane: usize| channel(lane) * m + k;
-                let lanes_data = (lag(channel(0)), lag(channel(1)), lag(channel(2)), lag(channel(3)));
-                let (Some(a), Some(b), Some(c), Some(d)) = lanes_data else {
-                    return accumulate_points(self, sums);
-                };
-                let start = |lane: usize| sums.get(slot(lane)).copied().unwrap_or(T::ZERO);
-                let acc = sum_lanes([start(0), start(1), start(2), start(3)], [a, b, c, d]);
+                let parts = [lag(channel(0)), lag(channel(1)), lag(channel(2)), lag(channel(3))];
+                let sum = |lane: usize| sums.get(slot(lane)).copied().unwrap_or(T::ZERO);
+                let acc = sum_lanes([sum(0), sum(1), sum(2), sum(3)], parts);
                 for (lane, &sum) in acc.iter().enumerate().take(lanes) {
                     if let Some(s) = sums.get_mut(slot(lane)) {
                         *s = sum;

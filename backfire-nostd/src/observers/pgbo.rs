@@ -220,36 +220,65 @@ fn saturate_and_lift<T: ObserverFloat>(
         }
         squares = squares + x * x;
     }
-    let nu = if squares.is_finite() { squares.sqrt_exact() } else { scaled_norm(d, &drive) };
-
-    // Soft saturation: s = 1/(1 + ν/u_cap); u_norm is ν·s, not |s·u|.
-    let (scale, u_norm) = if nu > T::from_f64(SATURATION_FLOOR) {
-        let ratio = nu / config.u_cap;
-        let s =
-            if ratio.is_finite() { T::ONE / (T::ONE + ratio) } else { config.u_cap / (config.u_cap + nu) };
-        (Some(s), nu * s)
+    let saturation = if squares.is_finite() {
+        Saturation::of(squares.sqrt_exact(), config.u_cap)
     } else {
-        (None, nu)
+        Saturation::of_huge(d, &drive, config.u_cap)
     };
     for (i, slot) in u.iter_mut().enumerate() {
-        *slot = match scale {
-            Some(s) => s * drive(i),
-            None => drive(i),
-        };
+        *slot = saturation.apply(drive(i));
     }
-
     let (h_trace, h_frob) = lift(config, u, h);
-    Ok(PgboNorms { u_norm, h_trace, h_frob })
+    Ok(PgboNorms { u_norm: saturation.u_norm, h_trace, h_frob })
 }
 
-/// `ν = max|x|·sqrt(Σ (x_i/max|x|)²)`, for drives whose squares overflow.
-fn scaled_norm<T: ObserverFloat>(d: usize, drive: &impl Fn(usize) -> T) -> T {
-    let largest = (0..d).fold(T::ZERO, |m, i| m.max(drive(i).abs()));
-    let sum = (0..d).fold(T::ZERO, |acc, i| {
-        let x = drive(i) / largest;
-        acc + x * x
-    });
-    largest * sum.sqrt_exact()
+/// The soft saturation of one drive vector (spec §4.2 step 4): `u ← s·u`
+/// with `s = 1/(1 + ν/u_cap)`, and `u_norm = ν·s` (not `|s·u|`).
+#[derive(Clone, Copy)]
+struct Saturation<T> {
+    u_norm: T,
+    /// Multiplies each component; 1 (untouched) for `ν <= 1e-12`.
+    factor: T,
+    /// Divides each component first (1 unless `ν` overflows `T`).
+    divisor: T,
+}
+
+impl<T: ObserverFloat> Saturation<T> {
+    /// For a drive of norm `ν` (finite).
+    fn of(nu: T, u_cap: T) -> Self {
+        if !(nu > T::from_f64(SATURATION_FLOOR)) {
+            return Saturation { u_norm: nu, factor: T::ONE, divisor: T::ONE };
+        }
+        let ratio = nu / u_cap;
+        // For a tiny cap ν/u_cap can overflow; u_cap/(u_cap + ν) is the
+        // same factor.
+        let s = if ratio.is_finite() { T::ONE / (T::ONE + ratio) } else { u_cap / (u_cap + nu) };
+        Saturation { u_norm: nu * s, factor: s, divisor: T::ONE }
+    }
+
+    /// For a drive whose squares overflow `T`: `ν = L·q` with
+    /// `L = max|x_i|`, `q = |x/L|`; if `ν` itself overflows, the limit of
+    /// the map (`u = u_cap·x/ν`, `u_norm = u_cap`).
+    fn of_huge(d: usize, drive: &impl Fn(usize) -> T, u_cap: T) -> Self {
+        let largest = (0..d).fold(T::ZERO, |m, i| m.max(drive(i).abs()));
+        let q = (0..d)
+            .fold(T::ZERO, |acc, i| {
+                let x = drive(i) / largest;
+                acc + x * x
+            })
+            .sqrt_exact();
+        let nu = largest * q;
+        if nu.is_finite() {
+            Saturation::of(nu, u_cap)
+        } else {
+            Saturation { u_norm: u_cap, factor: u_cap / q, divisor: largest }
+        }
+    }
+
+    #[inline]
+    fn apply(&self, x: T) -> T {
+        if self.divisor == T::ONE { self.factor * x } else { self.factor * (x / self.divisor) }
+    }
 }
 
 /// `h_ij = (κ·u_i)·u_j`, the traceless projection, and `(trace, frob)`.
