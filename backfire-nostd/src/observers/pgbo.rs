@@ -244,9 +244,9 @@ struct Saturation<T> {
 }
 
 impl<T: ObserverFloat> Saturation<T> {
-    /// For a drive of norm `ν` (finite).
+    /// For a drive of norm `ν` (finite, so never NaN).
     fn of(nu: T, u_cap: T) -> Self {
-        if !(nu > T::from_f64(SATURATION_FLOOR)) {
+        if nu <= T::from_f64(SATURATION_FLOOR) {
             return Saturation { u_norm: nu, factor: T::ONE, divisor: T::ONE };
         }
         let ratio = nu / u_cap;
