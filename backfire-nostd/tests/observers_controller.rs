@@ -167,6 +167,10 @@ fn invalid_configurations_are_rejected() {
     for (params, message) in cases {
         assert_eq!(TCBOControllerConfig::<f64>::new(&params).unwrap_err().to_string(), message);
     }
+    let huge = TCBOControllerParams { kappa_max: 1e39, ..d };
+    assert!(TCBOControllerConfig::<f64>::new(&huge).is_ok());
+    let err = TCBOControllerConfig::<f32>::new(&huge).unwrap_err();
+    assert_eq!((err.field, err.value, err.rule), ("kappa_max", 1e39, "representable in the number type"));
 }
 
 /// f32 tracks f64 within 1e-5 over a mixed trajectory (κ ≤ 5, so that is

@@ -285,6 +285,7 @@ fn invalid_configurations_are_rejected() {
         assert_eq!(PGBOConfig::<f64>::new(&params).unwrap_err().to_string(), message);
     }
     assert!(PGBOConfig::<f32>::new(&PGBOParams { u_cap: 1e10, ..d }).is_err(), "h would overflow f32");
+    assert!(PGBOConfig::<f32>::new(&PGBOParams { alpha: 1e39, ..d }).is_err(), "α overflows f32");
     assert!(PGBOConfig::<f64>::new(&PGBOParams { u_cap: 1e10, ..d }).is_ok());
     let config = PGBOConfig::<f64>::new(&d).unwrap();
     assert!(PGBOEngine::new(0, config, vec![0.0; 4]).is_err());

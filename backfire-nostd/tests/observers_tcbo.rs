@@ -254,6 +254,15 @@ fn invalid_configurations_are_rejected() {
     for (params, message) in cases {
         assert_eq!(TCBOConfig::<f64>::new(&params).unwrap_err().to_string(), message);
     }
+    // Valid as f64 but not as f32 (found by the property test: β = ∞ in
+    // f32 made p_h1 NaN).
+    let huge = TCBOParams { beta: 1e91, ..Default::default() };
+    assert!(TCBOConfig::<f64>::new(&huge).is_ok());
+    let err = TCBOConfig::<f32>::new(&huge).unwrap_err();
+    assert_eq!((err.field, err.value, err.rule), ("beta", 1e91, "representable in the number type"));
+    assert!(TCBOConfig::<f32>::new(&TCBOParams { beta: 1e-50, ..Default::default() }).is_err());
+    assert!(TCBOConfig::<f32>::new(&TCBOParams { s0: -1e40, ..Default::default() }).is_err());
+
     let config = TCBOConfig::<f64>::new(&TCBOParams::default()).unwrap();
     assert!(TCBOObserver::new(0, config, vec![0.0; 10]).is_err());
     assert_eq!(

@@ -4,7 +4,7 @@
 use crate::check::{ParamError, check_finite, check_non_negative, check_order, check_unit};
 
 use super::ObserverFloat;
-use super::error::ObserverError;
+use super::error::{ObserverError, to_backend};
 
 /// Which control law [`TCBOController::step`] applies. Both use the
 /// incremental form `κ_new = clamp(κ + kp·e + ki·I, κ_min, κ_max)` with the
@@ -102,13 +102,13 @@ impl<T: ObserverFloat> TCBOControllerConfig<T> {
         let kappa_max = check_finite("kappa_max", params.kappa_max)?;
         check_order("kappa_min", kappa_min, kappa_max, "<= kappa_max")?;
         Ok(TCBOControllerConfig {
-            tau_h1: T::from_f64(check_unit("tau_h1", params.tau_h1)?),
-            kp: T::from_f64(check_non_negative("kp", params.kp)?),
-            ki: T::from_f64(check_non_negative("ki", params.ki)?),
-            integral_min: T::from_f64(integral_min),
-            integral_max: T::from_f64(integral_max),
-            kappa_min: T::from_f64(kappa_min),
-            kappa_max: T::from_f64(kappa_max),
+            tau_h1: to_backend("tau_h1", check_unit("tau_h1", params.tau_h1)?)?,
+            kp: to_backend("kp", check_non_negative("kp", params.kp)?)?,
+            ki: to_backend("ki", check_non_negative("ki", params.ki)?)?,
+            integral_min: to_backend("integral_min", integral_min)?,
+            integral_max: to_backend("integral_max", integral_max)?,
+            kappa_min: to_backend("kappa_min", kappa_min)?,
+            kappa_max: to_backend("kappa_max", kappa_max)?,
             law: params.law,
         })
     }

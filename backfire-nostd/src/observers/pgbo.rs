@@ -7,7 +7,7 @@ use crate::check::{ParamError, check_at_least, check_non_negative, check_positiv
 use crate::num::Real;
 
 use super::ObserverFloat;
-use super::error::{ObserverError, check_vector};
+use super::error::{ObserverError, check_vector, to_backend};
 
 /// Raw PGBO settings (spec §4.1, defaults there). Validate with
 /// [`PGBOConfig::new`]. The reference's `alpha_min/max` and
@@ -73,9 +73,9 @@ impl<T: ObserverFloat> PGBOConfig<T> {
             ));
         }
         Ok(PGBOConfig {
-            alpha: T::from_f64(alpha),
-            kappa: T::from_f64(kappa),
-            u_cap: T::from_f64(u_cap),
+            alpha: to_backend("alpha", alpha)?,
+            kappa: to_backend("kappa", kappa)?,
+            u_cap: to_backend("u_cap", u_cap)?,
             traceless: params.traceless,
         })
     }

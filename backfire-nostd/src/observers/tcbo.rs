@@ -14,7 +14,7 @@ use crate::check::{
 
 use super::ObserverFloat;
 use super::embedding::{PhaseEmbedding, PointCloud};
-use super::error::{ObserverError, check_vector};
+use super::error::{ObserverError, check_vector, to_backend};
 use super::persistence::{dispersion_lifetime, persistence_to_probability};
 use super::ring::{SLACK, SeriesRing};
 
@@ -120,13 +120,13 @@ impl<T: ObserverFloat> TCBOConfig<T> {
             tau_delay,
             window_size,
             min_needed,
-            tau_h1: T::from_f64(check_unit("tau_h1", params.tau_h1)?),
-            beta: T::from_f64(check_positive("beta", params.beta)?),
-            s0: T::from_f64(check_finite("s0", params.s0)?),
-            persistence_threshold: T::from_f64(check_non_negative(
+            tau_h1: to_backend("tau_h1", check_unit("tau_h1", params.tau_h1)?)?,
+            beta: to_backend("beta", check_positive("beta", params.beta)?)?,
+            s0: to_backend("s0", check_finite("s0", params.s0)?)?,
+            persistence_threshold: to_backend(
                 "persistence_threshold",
-                params.persistence_threshold,
-            )?),
+                check_non_negative("persistence_threshold", params.persistence_threshold)?,
+            )?,
             subsample_max: check_at_least("subsample_max", params.subsample_max, 1, ">= 1")?,
             compute_every_n: params.compute_every_n,
             embedding: params.embedding,
