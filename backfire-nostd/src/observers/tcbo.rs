@@ -345,7 +345,7 @@ impl<T: ObserverFloat, S: AsRef<[T]> + AsMut<[T]>> TCBOObserver<T, S> {
         let dim = self.ring.width() * self.config.embed_dim;
         let (rows, scratch) = split(self.storage.as_mut(), self.ring.values())?;
         let (centroid, radii) = split(scratch, dim)?;
-        let cloud = PointCloud::new(self.ring.window(rows), self.config.embed_dim, self.config.tau_delay);
+        let cloud = embed(&self.ring, &self.config, rows);
         let lifetime = dispersion_lifetime(&cloud, centroid, radii)?;
         self.apply(lifetime)
     }
@@ -420,7 +420,7 @@ impl<T: ObserverFloat, S: AsRef<[T]> + AsMut<[T]>> TCBOObserver<T, S> {
             return None;
         }
         let rows = self.storage.as_ref().get(..self.ring.values())?;
-        Some(PointCloud::new(self.ring.window(rows), self.config.embed_dim, self.config.tau_delay))
+        Some(embed(&self.ring, &self.config, rows))
     }
 
     /// Snapshot of the outputs (the reference's `get_state()`).
@@ -467,6 +467,15 @@ impl<T: ObserverFloat, S: AsRef<[T]> + AsMut<[T]>> TCBOObserver<T, S> {
     pub fn into_storage(self) -> S {
         self.storage
     }
+}
+
+/// The delay embedding of the history in `rows`.
+fn embed<'a, T: ObserverFloat>(
+    ring: &SeriesRing,
+    config: &TCBOConfig<T>,
+    rows: &'a [T],
+) -> PointCloud<'a, T> {
+    PointCloud::new(ring.window(rows), config.embed_dim, config.tau_delay)
 }
 
 /// `split_at_mut` that reports a short buffer instead of panicking (the

@@ -1,6 +1,6 @@
 //! Runtime-sized TCBO observer with a choice of H1 estimator.
 
-use backfire_nostd::observers::{self as core, PointSet, TCBOConfig, TCBOParams, TCBOState};
+use backfire_nostd::observers::{self as core, TCBOConfig, TCBOParams, TCBOState};
 
 use super::rips::{RipsH1, Thinned};
 use super::storage;
@@ -129,11 +129,6 @@ impl TCBOObserver {
     pub fn config(&self) -> &TCBOConfig<f64> {
         self.core.config()
     }
-    /// Number of points of the current embedded cloud (0 until
-    /// `min_needed` rows are buffered).
-    pub fn cloud_len(&self) -> usize {
-        self.core.point_cloud().map_or(0, |cloud| cloud.len())
-    }
 }
 
 #[cfg(test)]
@@ -220,13 +215,12 @@ mod tests {
         for t in 0..54 {
             results.push(obs.push_and_compute(&[TAU * t as f64 / 13.0], false).unwrap());
         }
-        assert_eq!(obs.cloud_len(), 50);
         // The 52nd call fills the window and is on the stride; the 53rd is not.
         assert!(results[..51].iter().all(|&p| p == 0.0), "{results:?}");
         assert!(results[51] > 0.5, "{results:?}");
         assert_eq!(results[52], results[51]);
         assert!(results[53] > 0.5);
         obs.reset();
-        assert_eq!((obs.p_h1(), obs.buffer_size(), obs.cloud_len()), (0.0, 0, 0));
+        assert_eq!((obs.p_h1(), obs.buffer_size()), (0.0, 0));
     }
 }
