@@ -7,11 +7,12 @@ use std::f64::consts::PI;
 use std::hint::black_box;
 
 use backfire_nostd::observers::{
-    self as core_obs, ControlLaw, PGBOConfig, PGBOParams, PhaseEmbedding, TCBOConfig, TCBOControllerConfig,
-    TCBOControllerParams, TCBOParams, pgbo_storage_len,
+    self as core_obs, ControlLaw, ObserverFloat, PGBOConfig, PGBOParams, PhaseEmbedding, TCBOConfig,
+    TCBOControllerConfig, TCBOControllerParams, TCBOParams, pgbo_storage_len,
 };
-use backfire_std::observers::{TCBOObserver as StdObserver, TcboMethod};
-use criterion::{Criterion, criterion_group, criterion_main};
+use backfire_std::observers::{PGBOEngine as StdEngine, TCBOObserver as StdObserver, TcboMethod};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
 
 const N: usize = 16;
 const ROWS: usize = 256;
@@ -29,7 +30,24 @@ fn phase_rows() -> Vec<[f64; N]> {
         .collect()
 }
 
-fn core_observer<T: core_obs::ObserverFloat>(embedding: PhaseEmbedding) -> core_obs::TCBOObserver<T, Vec<T>> {
+/// Benchmarks `step` fed the rows in turn (a stream, so the observers see
+/// new data every iteration).
+fn stream<R, O>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    rows: &[R],
+    mut step: impl FnMut(&R) -> O,
+) {
+    let mut t = 0;
+    group.bench_function(name, |b| {
+        b.iter(|| {
+            t = (t + 1) % rows.len();
+            black_box(step(black_box(&rows[t])))
+        })
+    });
+}
+
+fn core_observer<T: ObserverFloat>(embedding: PhaseEmbedding) -> core_obs::TCBOObserver<T, Vec<T>> {
     let config = TCBOConfig::<T>::new(&TCBOParams { embedding, ..TCBOParams::default() }).unwrap();
     let len = config.storage_len(N).unwrap();
     core_obs::TCBOObserver::new(N, config, vec![T::ZERO; len]).unwrap()
@@ -43,55 +61,28 @@ fn tcbo(c: &mut Criterion) {
         [("surrogate", PhaseEmbedding::Angular), ("surrogate_linear", PhaseEmbedding::Linear)]
     {
         let mut obs = core_observer::<f64>(embedding);
-        let mut t = 0;
-        group.bench_function(name, |b| {
-            b.iter(|| {
-                t = (t + 1) % ROWS;
-                black_box(obs.push_and_compute(black_box(&rows[t]), false).unwrap())
-            })
-        });
+        stream(&mut group, name, &rows, |row| obs.push_and_compute(row, false).unwrap());
     }
     let mut obs = core_observer::<f32>(PhaseEmbedding::Angular);
-    let mut t = 0;
-    group.bench_function("surrogate_f32", |b| {
-        b.iter(|| {
-            t = (t + 1) % ROWS;
-            black_box(obs.push_and_compute(black_box(&rows32[t]), false).unwrap())
-        })
-    });
-    let mut obs = StdObserver::new(N, 0.72, 8.0, 50, TcboMethod::Surrogate).unwrap();
-    let mut t = 0;
-    group.bench_function("surrogate_std", |b| {
-        b.iter(|| {
-            t = (t + 1) % ROWS;
-            black_box(obs.push_and_compute(black_box(&rows[t]), false).unwrap())
-        })
-    });
-    let mut obs = StdObserver::new(N, 0.72, 8.0, 50, TcboMethod::Rips).unwrap();
-    let mut t = 0;
-    group.bench_function("rips", |b| {
-        b.iter(|| {
-            t = (t + 1) % ROWS;
-            black_box(obs.push_and_compute(black_box(&rows[t]), false).unwrap())
-        })
-    });
+    stream(&mut group, "surrogate_f32", &rows32, |row| obs.push_and_compute(row, false).unwrap());
+    for (name, method) in [("surrogate_std", TcboMethod::Surrogate), ("rips", TcboMethod::Rips)] {
+        let mut obs = StdObserver::new(N, 0.72, 8.0, 50, method).unwrap();
+        stream(&mut group, name, &rows, |row| obs.push_and_compute(row, false).unwrap());
+    }
     group.finish();
 }
 
 fn controller(c: &mut Criterion) {
+    // A deficit half of the time, a surplus the other half.
+    let p_h1: Vec<f64> = (0..64).map(|i| if i < 32 { 0.5 } else { 0.9 }).collect();
     let mut group = c.benchmark_group("tcbo_controller_step");
     for (name, law) in [("anti_windup", ControlLaw::AntiWindup), ("reference", ControlLaw::Reference)] {
         let params = TCBOControllerParams { law, ..Default::default() };
         let mut ctl = core_obs::TCBOController::new(TCBOControllerConfig::<f64>::new(&params).unwrap());
         let mut kappa = 1.0;
-        let mut i = 0u32;
-        group.bench_function(name, |b| {
-            b.iter(|| {
-                i = i.wrapping_add(1);
-                let p = if i % 64 < 32 { 0.5 } else { 0.9 };
-                kappa = ctl.step(black_box(p), kappa, black_box(0.01)).unwrap();
-                kappa
-            })
+        stream(&mut group, name, &p_h1, |&p| {
+            kappa = ctl.step(p, kappa, 0.01).unwrap();
+            kappa
         });
     }
     group.finish();
@@ -103,22 +94,10 @@ fn pgbo(c: &mut Criterion) {
     for (name, traceless) in [("plain", false), ("traceless", true)] {
         let config = PGBOConfig::<f64>::new(&PGBOParams { traceless, ..Default::default() }).unwrap();
         let mut engine = core_obs::PGBOEngine::new(N, config, vec![0.0; pgbo_storage_len(N)]).unwrap();
-        let mut t = 0;
-        group.bench_function(name, |b| {
-            b.iter(|| {
-                t = (t + 1) % ROWS;
-                black_box(engine.compute(black_box(&rows[t]), 0.01).unwrap().h_frob)
-            })
-        });
+        stream(&mut group, name, &rows, |row| engine.compute(row, 0.01).unwrap().h_frob);
     }
-    let mut engine = backfire_std::observers::PGBOEngine::new(N, 0.5, 0.3, 10.0, false).unwrap();
-    let mut t = 0;
-    group.bench_function("std", |b| {
-        b.iter(|| {
-            t = (t + 1) % ROWS;
-            black_box(engine.compute(black_box(&rows[t]), 0.01).unwrap().h_frob)
-        })
-    });
+    let mut engine = StdEngine::new(N, 0.5, 0.3, 10.0, false).unwrap();
+    stream(&mut group, "std", &rows, |row| engine.compute(row, 0.01).unwrap().h_frob);
     group.finish();
 }
 

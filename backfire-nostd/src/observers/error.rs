@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::check::ParamError;
+use crate::check::{ParamError, check_at_least};
 
 /// Why an observer call was rejected. The call changed nothing (except the
 /// TCBO stride counter, which counts every `compute` call, see
@@ -108,4 +108,13 @@ pub(crate) fn to_backend<T: crate::num::Real>(field: &'static str, value: f64) -
     } else {
         Err(ParamError::new(field, value, "representable in the number type"))
     }
+}
+
+/// Checks the storage lent to an observer of `n >= 1` channels: `needed`
+/// values (`None` if that count overflows) against `provided`.
+pub(crate) fn check_storage(n: usize, needed: Option<usize>, provided: usize) -> Result<(), ObserverError> {
+    check_at_least("n", n, 1, ">= 1")?;
+    let needed =
+        needed.ok_or(ParamError::new("n", n as f64, "small enough that the storage fits in memory"))?;
+    if provided < needed { Err(ObserverError::Storage { needed, provided }) } else { Ok(()) }
 }

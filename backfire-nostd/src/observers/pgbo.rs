@@ -3,11 +3,11 @@
 //! potential, soft-saturated, and lifted to the rank-1 tensor
 //! `h = κ·u uᵀ` (optionally traceless).
 
-use crate::check::{ParamError, check_at_least, check_non_negative, check_positive};
+use crate::check::{ParamError, check_non_negative, check_positive};
 use crate::num::Real;
 
 use super::ObserverFloat;
-use super::error::{ObserverError, check_vector, to_backend};
+use super::error::{ObserverError, check_storage, check_vector, to_backend};
 
 /// Raw PGBO settings (spec §4.1, defaults there). Validate with
 /// [`PGBOConfig::new`]. The reference's `alpha_min/max` and
@@ -399,16 +399,7 @@ impl<T: ObserverFloat, S: AsRef<[T]> + AsMut<[T]>> PGBOEngine<T, S> {
     /// [`pgbo_storage_len(d)`](pgbo_storage_len) values. `A`, `u` and `h`
     /// start at zero.
     pub fn new(d: usize, config: PGBOConfig<T>, storage: S) -> Result<Self, ObserverError> {
-        check_at_least("n", d, 1, ">= 1")?;
-        let needed = checked_storage_len(d).ok_or(ParamError::new(
-            "n",
-            d as f64,
-            "small enough that the tensor fits in memory",
-        ))?;
-        let provided = storage.as_ref().len();
-        if provided < needed {
-            return Err(ObserverError::Storage { needed, provided });
-        }
+        check_storage(d, checked_storage_len(d), storage.as_ref().len())?;
         let mut engine = PGBOEngine { config, d, storage, has_prev: false, norms: PgboNorms::default() };
         engine.reset();
         Ok(engine)

@@ -14,7 +14,7 @@ use crate::check::{
 
 use super::ObserverFloat;
 use super::embedding::{PhaseEmbedding, PointCloud};
-use super::error::{ObserverError, check_vector, to_backend};
+use super::error::{ObserverError, check_storage, check_vector, to_backend};
 use super::persistence::{dispersion_lifetime, persistence_to_probability};
 use super::ring::{SLACK, SeriesRing};
 
@@ -287,16 +287,7 @@ impl<T: ObserverFloat, S: AsRef<[T]> + AsMut<[T]>> TCBOObserver<T, S> {
     /// An observer of `n >= 1` channels over `storage`, which must hold
     /// [`TCBOConfig::storage_len`] values.
     pub fn new(n: usize, config: TCBOConfig<T>, storage: S) -> Result<Self, ObserverError> {
-        check_at_least("n", n, 1, ">= 1")?;
-        let needed = config.storage_len(n).ok_or(ParamError::new(
-            "n",
-            n as f64,
-            "small enough that the buffer fits in memory",
-        ))?;
-        let provided = storage.as_ref().len();
-        if provided < needed {
-            return Err(ObserverError::Storage { needed, provided });
-        }
+        check_storage(n, config.storage_len(n), storage.as_ref().len())?;
         let width = n * config.embedding.coords_per_channel();
         Ok(TCBOObserver {
             config,
