@@ -3,7 +3,7 @@
 //!
 //! ```text
 //!  phases θ ──► TCBOObserver ──► p_h1 ──► TCBOController ──► κ (gap-junction gain)
-//!               ring of rows            PI law, anti-windup
+//!               history of rows         PI law, anti-windup
 //!               delay embedding
 //!               H1 lifetime → logistic
 //!
@@ -14,7 +14,7 @@
 //! |---|---|
 //! | [`embedding`] | phases → embedded coordinates ([`PhaseEmbedding`]), the delay-embedded [`PointCloud`], [`delay_embed`] |
 //! | [`persistence`] | the radial-dispersion surrogate of the H1 lifetime, the noise floor and logistic ([`persistence_to_probability`]) |
-//! | [`tcbo`] | [`TCBOObserver`] over a ring of rows lent by the caller |
+//! | [`tcbo`] | [`TCBOObserver`] over a history of rows in storage lent by the caller |
 //! | [`controller`] | [`TCBOController`]: the clamped PI law, reference or anti-windup |
 //! | [`pgbo`] | [`PGBOEngine`] and the stateless [`phase_geometry_bridge`] |
 //!

@@ -386,6 +386,11 @@ pub struct PGBOEngine<T, S> {
     norms: PgboNorms<T>,
 }
 
+/// Indices of the engine's arrays in its storage `[A | u | prev | h]`.
+const A: usize = 0;
+const U: usize = 1;
+const H: usize = 3;
+
 /// The engine's four arrays, carved out of its storage.
 struct Parts<'a, T> {
     a: &'a mut [T],
@@ -415,9 +420,10 @@ impl<T: ObserverFloat, S: AsRef<[T]> + AsMut<[T]>> PGBOEngine<T, S> {
         Parts { a, u, prev, h }
     }
 
+    /// Array `index` of the storage layout `[A | u | prev | h]`.
     fn part(&self, index: usize) -> &[T] {
         let start = index * self.d;
-        let len = if index == 3 { self.d * self.d } else { self.d };
+        let len = if index == H { self.d * self.d } else { self.d };
         self.storage.as_ref().get(start..start + len).unwrap_or_default()
     }
 
@@ -482,15 +488,15 @@ impl<T: ObserverFloat, S: AsRef<[T]> + AsMut<[T]>> PGBOEngine<T, S> {
 
     /// The saturated drive `u`.
     pub fn u_mu(&self) -> &[T] {
-        self.part(1)
+        self.part(U)
     }
     /// `h`, row-major `d×d`.
     pub fn h_munu(&self) -> &[T] {
-        self.part(3)
+        self.part(H)
     }
     /// The boundary potential `A`.
     pub fn boundary_potential(&self) -> &[T] {
-        self.part(0)
+        self.part(A)
     }
     /// The last norms.
     pub fn norms(&self) -> PgboNorms<T> {
