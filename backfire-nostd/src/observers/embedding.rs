@@ -297,19 +297,22 @@ impl<T: Real> PointSet<T> for PointCloud<'_, T> {
         let (m, n, dim) = (self.embed_dim, self.points, self.dim());
         let Some(out) = out.get_mut(..n) else { return squared_distances_of_points(self, center, out) };
         out.fill(T::ZERO);
-        // Coordinate j = c·m + k over all points: channel c from time lag_time(k).
-        let coordinate = |j: usize| {
-            let start = self.lag_time(j % m);
-            self.window.series(j / m).and_then(|x| x.get(start..start + n))
-        };
+        // Coordinate j = c·m + k over all points: channel c from time
+        // lag_time(k). (c, k) advance with j — no division per coordinate.
+        let (mut c, mut k) = (0, 0);
         let mut j = 0;
         while j < dim {
             let group = (dim - j).min(GROUP);
             let mut xs: [&[T]; GROUP] = [&[]; GROUP];
-            for (i, x) in xs.iter_mut().enumerate().take(group) {
-                match coordinate(j + i) {
+            for x in xs.iter_mut().take(group) {
+                let start = self.lag_time(k);
+                match self.window.series(c).and_then(|series| series.get(start..start + n)) {
                     Some(samples) => *x = samples,
                     None => return squared_distances_of_points(self, center, out),
+                }
+                k += 1;
+                if k == m {
+                    (c, k) = (c + 1, 0);
                 }
             }
             let g: [T; GROUP] = core::array::from_fn(|i| center.get(j + i).copied().unwrap_or(T::ZERO));
