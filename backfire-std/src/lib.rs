@@ -13,6 +13,8 @@
 //! | [`kernel`] | [`SafetyKernel`] and [`StreamingKernel`]: tokens and callbacks around the core monitors |
 //! | [`scorer`] | [`CoherenceScorer`]: NLI and knowledge divergences combined by the core |
 //! | [`session`] | [`StreamSession`]: what one stream did (text stored once, scores, times, halt) |
+//! | [`physics`] | UPDE stepper, SEC functional, L16 controller with owned states and clock seeding |
+//! | [`observers`] | TCBO observer (surrogate or Vietoris–Rips H1) and controller, PGBO engine, runtime-sized |
 //! | [`error`] | [`BackfireError`], the one error type |
 //!
 //! ## Example
@@ -39,6 +41,7 @@ pub use backfire_nostd as core_kernel;
 pub mod config;
 pub mod error;
 pub mod kernel;
+pub mod observers;
 pub mod physics;
 pub mod scorer;
 pub mod session;
