@@ -89,7 +89,33 @@ def bench_physics(quick: bool) -> None:
     measure("physics", "l16_step", lambda: ctl.step(half, 0.7, 0.65, 0.1, 0.2, 0.15, 0.8, 0.5, 0.01), quick)
 
 
-SECTIONS: dict[str, Callable[[bool], None]] = {"gate": bench_gate, "physics": bench_physics}
+def bench_observers(quick: bool) -> None:
+    import math
+
+    rows = [[math.sin(0.1 * i + 0.5 * j) for j in range(16)] for i in range(64)]
+    for name, kwargs in [("", {}), ("_reference_embedding", {"embedding": "linear"})]:
+        obs = bk.TCBOObserver(n=16, **kwargs)
+        for row in rows[:52]:
+            obs.push(row)
+        it = iter(range(1 << 62))
+        measure("observers", f"tcbo_push_and_compute{name}",
+                lambda obs=obs, it=it: obs.push_and_compute(rows[next(it) % 64], True), quick)
+    rips = bk.TCBOObserver(n=16, method="rips")
+    for row in rows[:52]:
+        rips.push(row)
+    measure("observers", "tcbo_push_and_compute_rips", lambda: rips.push_and_compute(rows[0], True), quick)
+    ctl = bk.TCBOController()
+    measure("observers", "tcbo_controller_step", lambda: ctl.step(0.5, 1.0, 0.01), quick)
+    pgbo = bk.PGBOEngine(n=16)
+    phases = [0.1 * j for j in range(16)]
+    measure("observers", "pgbo_compute_16", lambda: pgbo.compute(phases, 0.01), quick)
+
+
+SECTIONS: dict[str, Callable[[bool], None]] = {
+    "gate": bench_gate,
+    "physics": bench_physics,
+    "observers": bench_observers,
+}
 
 
 def ratio(a: str, b: str) -> float:

@@ -9,6 +9,7 @@ mod config;
 mod convert;
 mod errors;
 mod gate;
+mod observers;
 mod physics;
 mod scorer;
 mod values;
@@ -42,6 +43,9 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     add_class::<physics::PyUPDEStepper>(m, &mut all)?;
     add_class::<physics::PySECFunctional>(m, &mut all)?;
     add_class::<physics::PyL16Controller>(m, &mut all)?;
+    add_class::<observers::PyTCBOObserver>(m, &mut all)?;
+    add_class::<observers::PyTCBOController>(m, &mut all)?;
+    add_class::<observers::PyPGBOEngine>(m, &mut all)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("__all__", all)?;
     Ok(())

@@ -266,6 +266,88 @@ class L16Controller:
     @property
     def state(self) -> dict[str, Any]: ...
 
+# ------------------------------------------------------------- observers
+
+class TCBOObserver:
+    """Topological boundary observer (surrogate or Vietoris–Rips H1)."""
+
+    def __init__(
+        self,
+        n: int = 16,
+        tau_h1: float = 0.72,
+        beta: float = 8.0,
+        window_size: int = 50,
+        *,
+        method: str = "surrogate",
+        embedding: str = "angular",
+        embed_dim: int = 3,
+        tau_delay: int = 1,
+        s0: float = 0.0,
+        persistence_threshold: float = 0.05,
+        subsample_max: int = 500,
+        compute_every_n: int = 1,
+    ) -> None: ...
+    def push(self, theta: _Floats) -> None: ...
+    def compute(self, force: bool = True) -> float: ...
+    def push_and_compute(self, theta: _Floats, force: bool = False) -> float: ...
+    def reset(self) -> None: ...
+    @property
+    def p_h1(self) -> float: ...
+    @property
+    def is_conscious(self) -> bool: ...
+    @property
+    def s_h1(self) -> float: ...
+    @property
+    def h1_error(self) -> float: ...
+    @property
+    def buffer_size(self) -> int: ...
+    @property
+    def method(self) -> str: ...
+
+class TCBOController:
+    """PI controller of the gap-junction coupling kappa."""
+
+    def __init__(
+        self,
+        tau_h1: float = 0.72,
+        kp: float = 0.8,
+        ki: float = 0.2,
+        kappa_max: float = 5.0,
+        *,
+        kappa_min: float = 0.0,
+        integral_min: float = -5.0,
+        integral_max: float = 5.0,
+        law: str = "anti_windup",
+    ) -> None: ...
+    def step(self, p_h1: float, current_kappa: float, dt: float) -> float: ...
+    def compute_error(self, p_h1: float) -> float: ...
+    def is_gate_open(self, p_h1: float | None = None) -> bool: ...
+    def reset(self) -> None: ...
+    @property
+    def integral(self) -> float: ...
+    @property
+    def last_error(self) -> float: ...
+
+class PGBOEngine:
+    """Phase-to-geometry bridge operator."""
+
+    def __init__(
+        self, n: int = 16, alpha: float = 0.5, kappa: float = 0.3, u_cap: float = 10.0, traceless: bool = False
+    ) -> None: ...
+    def compute(self, theta: _Floats, dt: float) -> dict[str, Any]: ...
+    def set_boundary_potential(self, a_mu: _Floats) -> None: ...
+    def reset(self) -> None: ...
+    @property
+    def u_norm(self) -> float: ...
+    @property
+    def h_trace(self) -> float: ...
+    @property
+    def h_frob(self) -> float: ...
+    @property
+    def u_mu(self) -> list[float]: ...
+    @property
+    def h_munu(self) -> list[float]: ...
+
 RustBackfireConfig = BackfireConfig
 RustTokenEvent = TokenEvent
 RustStreamSession = StreamSession
@@ -276,3 +358,6 @@ RustCoherenceScorer = CoherenceScorer
 RustUPDEStepper = UPDEStepper
 RustSECFunctional = SECFunctional
 RustL16Controller = L16Controller
+RustTCBOObserver = TCBOObserver
+RustTCBOController = TCBOController
+RustPGBOEngine = PGBOEngine
