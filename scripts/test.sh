@@ -17,6 +17,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo test (workspace)"
 cargo test --workspace --locked
 
+step "backfire-nostd with every optional feature (serde, defmt, micromath)"
+cargo build -p backfire-nostd --locked --features serde,defmt,micromath
+
 step "backfire-nostd builds for Cortex-M0 and Cortex-M4F (no std, no alloc)"
 cargo build -p backfire-nostd --locked --target thumbv6m-none-eabi
 cargo build -p backfire-nostd --locked --target thumbv7em-none-eabihf --features defmt,micromath

@@ -35,6 +35,20 @@ pub struct PyBackfireConfig {
 }
 
 impl PyBackfireConfig {
+    /// A `config=` argument: a `BackfireConfig`, or `None` (absent).
+    pub fn from_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Config>> {
+        match obj {
+            Some(obj) if !obj.is_none() => match obj.cast::<PyBackfireConfig>() {
+                Ok(config) => Ok(Some(config.get().inner.clone())),
+                Err(_) => Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                    "config must be a BackfireConfig, got {}",
+                    crate::convert::type_name(obj)
+                ))),
+            },
+            _ => Ok(None),
+        }
+    }
+
     /// Validates and wraps a std config.
     pub fn new_checked(inner: Config) -> PyResult<Self> {
         inner.validate().into_py()?;

@@ -10,7 +10,6 @@ use backfire_std::{
     BackfireConfig as Config, Gate, Kernel, SafetyKernel, ScoreFailure, StreamRecord, StreamingKernel,
     Timestamps, check_score_count,
 };
-use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString, PyTuple};
 
@@ -156,22 +155,12 @@ impl PyStreamingKernel {
         trend_threshold: Option<f64>,
         timestamps: bool,
     ) -> PyResult<Self> {
-        let base = match config {
-            Some(obj) if !obj.is_none() => obj
-                .cast::<PyBackfireConfig>()
-                .map_err(|_| {
-                    PyTypeError::new_err(format!(
-                        "config must be a BackfireConfig, got {}",
-                        crate::convert::type_name(obj)
-                    ))
-                })?
-                .get()
-                .inner
-                .clone(),
+        let base = match PyBackfireConfig::from_arg(config)? {
+            Some(config) => config,
             // Keywords alone describe a streaming kernel, which never reads
             // the scorer's threshold: keep the threshold (and the derived
             // soft limit) at or above the requested hard limit.
-            _ => {
+            None => {
                 let defaults = Config::default();
                 let threshold = defaults.coherence_threshold.max(hard_limit.unwrap_or(0.0));
                 Config {

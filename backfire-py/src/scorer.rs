@@ -4,9 +4,9 @@
 use std::sync::{Arc, Mutex, RwLock};
 
 use backfire_nostd::gate::CoherenceScore;
+use backfire_std::CoherenceScorer;
 use backfire_std::scorer::{Fact, HeuristicNli, InMemoryKnowledge, KnowledgeStore, NliBackend};
-use backfire_std::{BackfireConfig as Config, CoherenceScorer};
-use pyo3::exceptions::{PyException, PyRuntimeError, PyTypeError};
+use pyo3::exceptions::{PyException, PyRuntimeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 
@@ -173,19 +173,7 @@ impl PyCoherenceScorer {
         nli_callback: Option<Bound<'_, PyAny>>,
         knowledge_callback: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let config = match config {
-            Some(obj) if !obj.is_none() => obj
-                .cast::<PyBackfireConfig>()
-                .map_err(|_| {
-                    PyTypeError::new_err(format!(
-                        "config must be a BackfireConfig, got {}",
-                        crate::convert::type_name(obj)
-                    ))
-                })?
-                .get()
-                .clone(),
-            _ => PyBackfireConfig::new_checked(Config::default())?,
-        };
+        let config = PyBackfireConfig::new_checked(PyBackfireConfig::from_arg(config)?.unwrap_or_default())?;
         let valid = config.inner.validate().into_py()?;
         let pending = Pending::default();
         let callable = |name: &str, cb: Option<Bound<'_, PyAny>>| -> PyResult<Option<Py<PyAny>>> {

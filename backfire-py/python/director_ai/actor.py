@@ -137,20 +137,32 @@ def _completion_text(reply: dict[str, Any] | None) -> str | None:
     return ""
 
 
-class OpenAIGenerator(_HttpGenerator):
-    """OpenAI chat completions (``POST {base_url}/v1/chat/completions``)."""
+class _ApiGenerator(_HttpGenerator):
+    """A hosted chat API: key, model and base URL."""
+
+    DEFAULT_MODEL = ""
+    DEFAULT_BASE_URL = ""
 
     def __init__(
         self,
         api_key: str,
-        model: str = "gpt-4o-mini",
-        base_url: str = "https://api.openai.com",
+        model: str | None = None,
+        base_url: str | None = None,
         max_retries: int = 3,
         base_delay: float = 0.5,
         timeout: float = 30.0,
     ) -> None:
         super().__init__(max_retries, base_delay, timeout)
-        self.api_key, self.model, self.base_url = api_key, model, base_url.rstrip("/")
+        self.api_key = api_key
+        self.model = model or self.DEFAULT_MODEL
+        self.base_url = (base_url or self.DEFAULT_BASE_URL).rstrip("/")
+
+
+class OpenAIGenerator(_ApiGenerator):
+    """OpenAI chat completions (``POST {base_url}/v1/chat/completions``)."""
+
+    DEFAULT_MODEL = "gpt-4o-mini"
+    DEFAULT_BASE_URL = "https://api.openai.com"
 
     def generate_candidates(self, prompt: str, n: int = 3) -> list[dict[str, Any]]:
         """One request asking for ``n`` choices."""
@@ -171,20 +183,11 @@ class OpenAIGenerator(_HttpGenerator):
         return [self._candidate(t) for t in texts]
 
 
-class AnthropicGenerator(_HttpGenerator):
+class AnthropicGenerator(_ApiGenerator):
     """Anthropic messages API (``POST {base_url}/v1/messages``)."""
 
-    def __init__(
-        self,
-        api_key: str,
-        model: str = "claude-3-5-haiku-latest",
-        base_url: str = "https://api.anthropic.com",
-        max_retries: int = 3,
-        base_delay: float = 0.5,
-        timeout: float = 30.0,
-    ) -> None:
-        super().__init__(max_retries, base_delay, timeout)
-        self.api_key, self.model, self.base_url = api_key, model, base_url.rstrip("/")
+    DEFAULT_MODEL = "claude-3-5-haiku-latest"
+    DEFAULT_BASE_URL = "https://api.anthropic.com"
 
     def generate_candidates(self, prompt: str, n: int = 3) -> list[dict[str, Any]]:
         """One request per candidate."""

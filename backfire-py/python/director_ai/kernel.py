@@ -93,7 +93,26 @@ def _validated_hard_limit(value: Any) -> float:
     return limit
 
 
-class SafetyKernel:
+class _Latch:
+    """The kernels' active flag: a halt latches it until :meth:`reactivate`."""
+
+    _active: bool = True
+
+    @property
+    def is_active(self) -> bool:
+        """``False`` after a latching halt or an emergency stop."""
+        return self._active
+
+    def emergency_stop(self) -> None:
+        """Latch the kernel inactive (idempotent)."""
+        self._active = False
+
+    def reactivate(self) -> None:
+        """Clear the latch."""
+        self._active = True
+
+
+class SafetyKernel(_Latch):
     """Hard-limit interlock: halts at the first token whose coherence is
     below ``hard_limit`` (or not a number), and stays halted until
     :meth:`reactivate`."""
@@ -106,19 +125,6 @@ class SafetyKernel:
     def hard_limit(self) -> float:
         """The hard floor (read-only)."""
         return self._hard_limit
-
-    @property
-    def is_active(self) -> bool:
-        """``False`` after a halt or an emergency stop."""
-        return self._active
-
-    def emergency_stop(self) -> None:
-        """Latch the kernel inactive (idempotent)."""
-        self._active = False
-
-    def reactivate(self) -> None:
-        """Clear the latch."""
-        self._active = True
 
     def stream_output(self, tokens: Iterable[str], coherence_callback: CoherenceCallback) -> str:
         """Concatenate the tokens while each scores at least ``hard_limit``;
@@ -253,7 +259,7 @@ class _Window:
         return self.ring[(self.count - span) % cap] - self.ring[(self.count - 1) % cap]
 
 
-class StreamingKernel:
+class StreamingKernel(_Latch):
     """Sliding-window streaming oversight: hard limit, window mean and
     downward trend, with full session tracking.
 
@@ -298,19 +304,6 @@ class StreamingKernel:
     def config(self) -> BackfireConfig:
         """The validated configuration."""
         return self._config
-
-    @property
-    def is_active(self) -> bool:
-        """``False`` after a hard-limit halt or an emergency stop."""
-        return self._active
-
-    def emergency_stop(self) -> None:
-        """Latch the kernel inactive."""
-        self._active = False
-
-    def reactivate(self) -> None:
-        """Clear the latch."""
-        self._active = True
 
     def stream_tokens(self, tokens: Iterable[str], coherence_callback: CoherenceCallback) -> StreamSession:
         """Score each token and stop at the first halt."""
