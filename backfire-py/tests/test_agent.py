@@ -210,3 +210,23 @@ def test_provider_generators_speak_their_apis():
         assert path == "/v1/messages" and headers["x-api-key"] == "key"
     finally:
         server.close()
+
+
+def test_falls_back_to_python_when_the_extension_is_missing():
+    """Import-time detection: with backfire_kernel unimportable the agent
+    runs on the pure-Python kernels and gives the same answer."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['backfire_kernel'] = None\n"
+        "from director_ai import CoherenceAgent\n"
+        "agent = CoherenceAgent()\n"
+        "r = agent.process('test prompt')\n"
+        "print(agent._rust_available, type(agent.kernel).__module__, round(r.coherence.score, 6), r.halted)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "director_ai.kernel", "0.74", "False"]
+    forced = code.replace("agent = CoherenceAgent()", "agent = CoherenceAgent(backend='rust')")
+    result = subprocess.run([sys.executable, "-c", forced], capture_output=True, text=True)
+    assert result.returncode != 0 and "backend='rust' but backfire_kernel is not installed" in result.stderr
