@@ -135,19 +135,23 @@ def heuristic_nli(premise: str, hypothesis: str) -> float:
 
 
 def factual_divergence(facts: Iterable[Fact], output: str) -> float:
-    """Supported by any fact → 0.1; else about a fact's subject without its
-    value → 0.9; else 0.5 (also when there are no facts)."""
+    """Each fact judges the output — states its value: 0.1; mentions its
+    subject without the value: 0.9; unrelated: 0.5 — and the lowest
+    judgement wins (one supporting fact is enough). No facts, or facts
+    without value words, give 0.5."""
     out = words(output)
-    best = DIVERGENCE_NEUTRAL
+    judgements = []
     for fact in facts:
         value = words(fact.value)
         if not value:
             continue
         if value <= out:
-            return DIVERGENCE_ALIGNED
-        if words(fact.key) & out:
-            best = DIVERGENCE_CONTRADICTED
-    return best
+            judgements.append(DIVERGENCE_ALIGNED)
+        elif words(fact.key) & out:
+            judgements.append(DIVERGENCE_CONTRADICTED)
+        else:
+            judgements.append(DIVERGENCE_NEUTRAL)
+    return min(judgements, default=DIVERGENCE_NEUTRAL)
 
 
 def facts_from_context(context: Any) -> list[Fact]:
