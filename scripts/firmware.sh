@@ -149,7 +149,7 @@ flash_breakdown() {
             name = $0; sub(/^[^ ]+ [^ ]+ [^ ]+ /, "", name); size = $2 + 0
             if (name ~ /backfire_nostd::(physics|num::phase|num::fixed|rng)/) cat = "upde"
             else if (name ~ /backfire_nostd/) cat = "gate"
-            else if (name ~ /^backfire_firmware|^core::ops::function|OUTLINED/) cat = "harness"
+            else if (name ~ /^backfire_firmware|^core::ops::function|OUTLINED|__cortex_m_rt_main/) cat = "harness"
             else if (name ~ /aeabi|compiler_builtins|^mem(cmp|cpy|set|move)$|^__/) cat = "builtins"
             else if (name ~ /^libm::|^fmaxf?$|^fminf?$/) cat = "libm"
             else if (name ~ /defmt|semihosting/) cat = "log"
@@ -157,7 +157,7 @@ flash_breakdown() {
             sum[cat] += size; named += size
         }
         END {
-            printf "gate %d, UPDE stepper + its number code (physics, phase, Q16, rng) %d, libm %d, float/mem builtins %d, cortex-m-rt+core %d, defmt+semihosting %d, test harness code %d, tables+strings %d",
+            printf "gate %d, UPDE stepper + its number code (physics, phase, Q16, rng) %d, libm %d, float/mem builtins %d, cortex-m-rt+core %d, defmt+semihosting %d, main + test harness code (inlined model code included) %d, tables+strings %d",
                 sum["gate"], sum["upde"], sum["libm"], sum["builtins"], sum["rt"], sum["log"], sum["harness"], total - named
         }'
 }
@@ -189,7 +189,7 @@ cmd_footprint() {
         if [ "$backend" = Q16.16 ]; then check_no_f64_exp_ln "$name" "$elf"; fi
         local l="$logs/$name.log"
         rows+=("| $name | $core | $backend | $(flash_bytes "$elf") | $(ram_bytes "$elf") | $(field "$l" "stack: peak") | $(field "$l" "cost SafetyKernel::push:") | $(field "$l" "cost StreamingKernel::push (window 10, trend 5):") | $(field "$l" "cost i64 / i64 division (the Q16.16 window mean):") | $(field "$l" "cost UPDE step (N=16, sigma=0.05):") | $(field "$l" "cost UPDE step (N=16, no noise):") |")
-        parts+=("| $name | $backend | $(field "$l" "cost UPDE sin/cos of a phase:") | $(field "$l" "cost UPDE coupling multiply-add:") | $(field "$l" "cost UPDE normal draw:") | $(field "$l" "cost UPDE R from sums (N=16):") | $(field "$l" "cost UPDE clock (f64 t += dt):") |")
+        [ "$(field "$l" "cost UPDE normal draw:")" = - ] || parts+=("| $name | $backend | $(field "$l" "cost UPDE sin/cos of a phase:") | $(field "$l" "cost UPDE coupling multiply-add:") | $(field "$l" "cost UPDE normal draw:") | $(field "$l" "cost UPDE R from sums (N=16):") | $(field "$l" "cost UPDE clock (f64 t += dt):") |")
         if [ "$name" = m4f ]; then breakdown=$(flash_breakdown "$elf"); fi
         if [ "$name" = m0 ]; then breakdown_m0=$(flash_breakdown "$elf"); fi
         case $name in *-upde) breakdown_upde+=("$name: $(flash_breakdown "$elf")") ;; esac
