@@ -8,7 +8,8 @@
 //! Descriptions are interned defmt strings ([`defmt::intern!`]): they live
 //! in the ELF's `.defmt` section for the host decoder, not in flash.
 //! Expected values are `f32` — exact in every backend's conversion and
-//! half the flash of `f64` tables.
+//! half the flash of `f64` tables (UPDE phases: exact 32-bit binary
+//! angles, converted from the spec's `f64` digits at compile time).
 
 use defmt::Str;
 
@@ -71,19 +72,27 @@ impl Checker {
 
     /// Checks a computed number against its reference value within the
     /// backend's [`TOLERANCE`].
+    pub fn close(&mut self, what: Str, got: Num, want: f32) -> bool {
+        self.close_within(what, got, want, TOLERANCE)
+    }
+
+    /// Checks a computed number against its reference value within
+    /// `tolerance` (for results that accumulate error over many
+    /// operations, e.g. a UPDE trajectory; see `backend`).
     ///
     /// The difference is taken in the backend's own arithmetic: `f64`
-    /// arithmetic is soft-float on both cores and would add ~1 KiB.
-    pub fn close(&mut self, what: Str, got: Num, want: f32) -> bool {
+    /// arithmetic is soft-float on both cores and would add ~1 KiB. A NaN
+    /// result never passes.
+    pub fn close_within(&mut self, what: Str, got: Num, want: f32, tolerance: f64) -> bool {
         let want = f64::from(want);
-        let ok = (got - Num::from_f64(want)).abs() <= Num::from_f64(TOLERANCE);
+        let ok = (got - Num::from_f64(want)).abs() <= Num::from_f64(tolerance);
         if !ok {
             defmt::error!(
                 "{=istr}: got {=f32}, expected {=f32} +- {=f64}",
                 what,
                 got.to_f64() as f32,
                 want as f32,
-                TOLERANCE
+                tolerance
             );
         }
         self.expect(ok, what)

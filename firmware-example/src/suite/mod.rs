@@ -2,12 +2,13 @@
 //! `check` run first (verdicts against expected values) and a `cost` run
 //! afterwards (instructions per call, see [`crate::cost`]).
 //!
-//! Adding a model (e.g. the UPDE stepper) is one new module here with its
-//! own `SUITE`, listed in [`SUITES`].
+//! Adding a model is one new module here with its own `SUITE`, listed in
+//! [`SUITES`] (`upde` is the example: the UPDE stepper's goldens).
 
 mod footprint;
 mod safety;
 mod streaming;
+mod upde;
 mod validation;
 
 use crate::check::Checker;
@@ -24,7 +25,8 @@ pub struct Suite {
 }
 
 /// Every suite, in the order they run.
-pub const SUITES: &[Suite] = &[footprint::SUITE, validation::SUITE, safety::SUITE, streaming::SUITE];
+pub const SUITES: &[Suite] =
+    &[footprint::SUITE, validation::SUITE, safety::SUITE, streaming::SUITE, upde::SUITE];
 
 /// The `cost` of a suite that measures nothing.
 pub fn no_cost(_: &mut Meter, _: &mut Checker) {}
