@@ -64,9 +64,17 @@ impl<T: Real> Accumulator<T> for PlainSum<T> {
         if sum > bound + bound.abs() * (T::EPSILON * T::from_u32(4)) {
             return None;
         }
-        let mean = sum / n;
-        (mean < threshold).then_some(mean)
+        exact_mean_below(sum, n, threshold)
     }
+}
+
+/// The exact window test, out of line: kept cold so that the compiler does
+/// not hoist its division into the common path.
+#[cold]
+#[inline(never)]
+fn exact_mean_below<T: Real>(sum: T, n: T, threshold: T) -> Option<T> {
+    let mean = sum / n;
+    (mean < threshold).then_some(mean)
 }
 
 /// Neumaier compensated sum for floating-point backends.
