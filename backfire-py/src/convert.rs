@@ -10,74 +10,87 @@ use pyo3::types::{PyBool, PyBytes, PyComplex, PyFloat, PyInt, PyList, PyString, 
 /// caller's own `str` objects): callbacks receive the very objects they
 /// were given, and no token text is ever copied into Rust.
 ///
-/// Any iterable of `str` is accepted except a single `str` (which would
-/// silently become one token per character).
+/// Any iterable is accepted except a single `str` (which would silently
+/// become one token per character); [`token_items`] checks the items.
 pub fn token_snapshot<'py>(tokens: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyTuple>> {
     if tokens.is_instance_of::<PyString>() || tokens.is_instance_of::<PyBytes>() {
         return Err(PyTypeError::new_err("tokens must be a sequence of str, not a single str"));
     }
-    let tuple = if let Ok(tuple) = tokens.cast::<PyTuple>() {
-        tuple.clone()
+    if let Ok(tuple) = tokens.cast::<PyTuple>() {
+        Ok(tuple.clone())
     } else if let Ok(list) = tokens.cast::<PyList>() {
-        list.to_tuple()
+        Ok(list.to_tuple())
     } else {
-        PyTuple::new(tokens.py(), tokens.try_iter()?.collect::<PyResult<Vec<_>>>()?)?
-    };
-    for item in tuple.iter_borrowed() {
-        // Exact `str` is a pointer comparison; subclasses take the slow path.
-        if !item.is_exact_instance_of::<PyString>() && !item.is_instance_of::<PyString>() {
-            return Err(PyTypeError::new_err(format!("tokens must be str, got {}", type_name(&item))));
-        }
+        PyTuple::new(tokens.py(), tokens.try_iter()?.collect::<PyResult<Vec<_>>>()?)
     }
-    Ok(tuple)
 }
 
-/// Calls a Python callable with one positional argument.
+/// The snapshot's items, each checked to be a `str` (borrowed: the tuple
+/// keeps them alive, and reading them here once spares the token loop a
+/// call per token).
+pub fn token_items<'a, 'py>(tuple: &'a Bound<'py, PyTuple>) -> PyResult<Vec<Borrowed<'a, 'py, PyAny>>> {
+    tuple
+        .iter_borrowed()
+        .map(|item| {
+            // Exact `str` is a pointer comparison; subclasses take the slow path.
+            if item.is_exact_instance_of::<PyString>() || item.is_instance_of::<PyString>() {
+                Ok(item)
+            } else {
+                Err(PyTypeError::new_err(format!("tokens must be str, got {}", type_name(&item))))
+            }
+        })
+        .collect()
+}
+
+/// Calls a Python callable with one positional argument, without building
+/// an argument tuple.
 ///
-/// The limited API of Python 3.11 has no vectorcall, so every call needs an
-/// argument tuple; allocating and freeing one per token costs as much as
-/// the rest of the gate. The tuple is reused when the callee kept no
-/// reference to it (reference count 1 after the call — the condition
-/// CPython's own `PyTuple_SetItem` insists on), and replaced otherwise.
+/// PyO3 on the limited API of Python 3.11 has no vectorcall, so each call
+/// would allocate and free a 1-tuple — as much work as the whole gate per
+/// token. CPython has exported `PyObject_Vectorcall` as a real function
+/// since 3.11 (it joined the stable ABI in 3.12), so this abi3 module for
+/// Python ≥ 3.11 can call it directly.
 pub struct OneArgCaller<'py> {
     callable: Bound<'py, PyAny>,
-    args: Option<Bound<'py, PyTuple>>,
+}
+
+unsafe extern "C" {
+    /// `PyObject *PyObject_Vectorcall(PyObject *callable, PyObject *const
+    /// *args, size_t nargsf, PyObject *kwnames)`; exported by CPython ≥ 3.11.
+    fn PyObject_Vectorcall(
+        callable: *mut pyo3::ffi::PyObject,
+        args: *const *mut pyo3::ffi::PyObject,
+        nargsf: usize,
+        kwnames: *mut pyo3::ffi::PyObject,
+    ) -> *mut pyo3::ffi::PyObject;
 }
 
 impl<'py> OneArgCaller<'py> {
     /// A caller for `callable` (checked to be callable).
     pub fn new(name: &str, callable: &Bound<'py, PyAny>) -> PyResult<Self> {
         require_callable(name, callable)?;
-        Ok(OneArgCaller { callable: callable.clone(), args: None })
+        Ok(OneArgCaller { callable: callable.clone() })
     }
 
     /// `callable(arg)`.
-    pub fn call(&mut self, arg: Borrowed<'_, 'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        // SAFETY: reading the reference count of a live object with the GIL held.
-        let reusable = self.args.take().filter(|args| unsafe { pyo3::ffi::Py_REFCNT(args.as_ptr()) } == 1);
-        let args = match reusable {
-            Some(args) => {
-                // SAFETY: `args` is a live 1-tuple whose only reference is
-                // ours (refcount 1, GIL held), which is exactly when CPython
-                // allows `PyTuple_SetItem`; it steals the new reference we
-                // pass and releases the previous item.
-                let status =
-                    unsafe { pyo3::ffi::PyTuple_SetItem(args.as_ptr(), 0, arg.to_owned().into_ptr()) };
-                if status != 0 {
-                    return Err(PyErr::fetch(self.callable.py()));
-                }
-                args
-            }
-            _ => PyTuple::new(self.callable.py(), [arg])?,
-        };
-        let result = self.callable.call1(&args);
-        self.args = Some(args);
-        result
+    pub fn call(&self, arg: Borrowed<'_, 'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let py = self.callable.py();
+        let args = [arg.as_ptr()];
+        // SAFETY: the GIL is held (`py`), `callable` and `arg` are live
+        // objects we hold references to for the duration of the call,
+        // `args` holds exactly the one (borrowed) argument that `nargsf = 1`
+        // announces, and there are no keyword names. The result is a new
+        // reference or NULL with an exception set, which `from_owned_ptr_or_err`
+        // takes over.
+        unsafe {
+            let result = PyObject_Vectorcall(self.callable.as_ptr(), args.as_ptr(), 1, std::ptr::null_mut());
+            Bound::from_owned_ptr_or_err(py, result)
+        }
     }
 
     /// `callable(arg)` converted to a score, or the failure as the gate
     /// records it.
-    pub fn score(&mut self, arg: Borrowed<'_, 'py, PyAny>) -> Result<f64, ScoreFailure<PyErr>> {
+    pub fn score(&self, arg: Borrowed<'_, 'py, PyAny>) -> Result<f64, ScoreFailure<PyErr>> {
         match self.call(arg) {
             Ok(value) => score_from(&value).map_err(ScoreFailure::Halt),
             Err(err) => Err(failure(self.callable.py(), err)),

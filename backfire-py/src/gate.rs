@@ -14,7 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString, PyTuple};
 
 use crate::config::{PyBackfireConfig, derived_soft_limit};
-use crate::convert::{OneArgCaller, floats, token_snapshot};
+use crate::convert::{OneArgCaller, floats, token_items, token_snapshot};
 use crate::errors::IntoPyResult;
 use crate::values::{callable_float, callable_int, callable_str};
 
@@ -24,12 +24,14 @@ fn stream<G: Gate>(
     tokens: &Bound<'_, PyAny>,
     callback: &Bound<'_, PyAny>,
 ) -> PyResult<PyStreamSession> {
-    let mut caller = OneArgCaller::new("coherence_callback", callback)?;
+    let caller = OneArgCaller::new("coherence_callback", callback)?;
     let tokens = token_snapshot(tokens)?;
-    let record = kernel.stream_indexed(tokens.len(), |i| match tokens.get_borrowed_item(i) {
-        Ok(token) => caller.score(token),
-        Err(err) => Err(ScoreFailure::Abort(err)),
+    let items = token_items(&tokens)?;
+    let record = kernel.stream_indexed(items.len(), |i| match items.get(i) {
+        Some(&token) => caller.score(token),
+        None => Err(ScoreFailure::Halt("internal: token index out of range".into())),
     })?;
+    drop(items);
     Ok(PyStreamSession { tokens: tokens.unbind(), record })
 }
 
@@ -42,6 +44,7 @@ fn stream_batch<G: Gate + Sync>(
     scores: &Bound<'_, PyAny>,
 ) -> PyResult<PyStreamSession> {
     let tokens = token_snapshot(tokens)?;
+    token_items(&tokens)?;
     let values = floats(scores, "scores")?;
     check_score_count(tokens.len(), values.len()).into_py()?;
     let record = py.detach(|| kernel.gate_scores(&values));

@@ -251,6 +251,7 @@ pub struct HardLimitGate(HardLimit<f64>);
 impl Gate for HardLimitGate {
     fn begin_stream(&self) -> impl FnMut(f64) -> Verdict<f64> {
         let hard_limit = self.0;
+        #[inline(always)]
         move |s| hard_limit.check(s).map_or_else(Verdict::Halt, |()| Verdict::Continue)
     }
 
@@ -272,6 +273,7 @@ pub struct StreamingGate(StreamingLimits<f64>);
 impl Gate for StreamingGate {
     fn begin_stream(&self) -> impl FnMut(f64) -> Verdict<f64> {
         let mut monitor = fresh_monitor(&self.0);
+        #[inline(always)]
         move |s| monitor.push(s)
     }
 

@@ -87,7 +87,8 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> StreamMonitor<T, S> {
         if provided < needed {
             return Err(StorageTooSmall { needed, provided });
         }
-        let window = ScoreWindow::new(storage, needed, limits.window_size() as u32);
+        let window =
+            ScoreWindow::new(storage, needed, limits.window_size() as u32, limits.window_threshold());
         Ok(StreamMonitor { limits, window, halted: None })
     }
 
@@ -97,6 +98,7 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> StreamMonitor<T, S> {
     /// once the window is full, its mean against the window threshold; then,
     /// once `trend_window` scores are in, the drop from the first to the last
     /// of them against the trend threshold. All comparisons are strict.
+    #[inline]
     pub fn push(&mut self, score: T) -> Verdict<T> {
         if let Some(reason) = self.halted {
             return Verdict::Halt(reason);
@@ -110,15 +112,15 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> StreamMonitor<T, S> {
         }
     }
 
+    #[inline]
     fn check(&mut self, score: T) -> Result<(), HaltReason<T>> {
         self.limits.hard_limit().check(score)?;
         // The window sees the score clamped into [0, 1]: one wild value
         // (a callback returning 5.0) cannot hide a run of low scores, and
         // bounded terms keep the running sums exact enough (see `num`).
         self.window.push(score.clamp_to(T::ZERO, T::ONE));
-        let threshold = self.limits.window_threshold();
-        if let Some(average) = self.window.mean_below(threshold) {
-            return Err(HaltReason::WindowAverage { average, threshold });
+        if let Some(average) = self.window.mean_below() {
+            return Err(HaltReason::WindowAverage { average, threshold: self.limits.window_threshold() });
         }
         if let Some(drop) = self.window.drop_over(self.limits.trend_window()) {
             let threshold = self.limits.trend_threshold();

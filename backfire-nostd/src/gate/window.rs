@@ -28,6 +28,9 @@ use crate::num::{Accumulator, Real};
 #[derive(Clone, Debug)]
 pub struct ScoreWindow<T: Real, S> {
     storage: S,
+    /// The window threshold and what the window sum is compared with.
+    threshold: T,
+    cutoff: <T::Accumulator as Accumulator<T>>::Cutoff,
     /// Slots in use: `max(window_size, trend_window)`.
     capacity: usize,
     window_size: u32,
@@ -44,12 +47,16 @@ pub struct ScoreWindow<T: Real, S> {
 
 impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ScoreWindow<T, S> {
     /// A window over `storage`, which must hold at least `capacity` scores
-    /// (checked by the caller, [`super::StreamMonitor::new`]).
-    pub(crate) fn new(storage: S, capacity: usize, window_size: u32) -> Self {
+    /// (checked by the caller, [`super::StreamMonitor::new`]), for means
+    /// compared with `threshold`.
+    pub(crate) fn new(storage: S, capacity: usize, window_size: u32, threshold: T) -> Self {
+        let window_size = window_size.max(1);
         ScoreWindow {
             storage,
+            threshold,
+            cutoff: T::Accumulator::cutoff(threshold, window_size),
             capacity: capacity.max(1),
-            window_size: window_size.max(1),
+            window_size,
             head: 0,
             len: 0,
             block_pos: 0,
@@ -82,6 +89,7 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ScoreWindow<T, S> {
     }
 
     /// Records a score. Constant work.
+    #[inline]
     pub fn push(&mut self, score: T) {
         let ws = self.window_size as usize;
         if self.block_pos == self.window_size {
@@ -122,13 +130,20 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ScoreWindow<T, S> {
     }
 
     /// Mean of the last `window_size` scores, once that many were pushed,
-    /// if it is strictly below `threshold`.
+    /// if it is strictly below the window threshold.
     #[inline]
-    pub fn mean_below(&self, threshold: T) -> Option<T> {
+    pub fn mean_below(&self) -> Option<T> {
         if self.len < self.window_size as usize {
             return None;
         }
-        T::Accumulator::mean_below(&self.total, &self.evicted, &self.fill, self.window_size, threshold)
+        T::Accumulator::mean_below(
+            &self.total,
+            &self.evicted,
+            &self.fill,
+            self.window_size,
+            self.threshold,
+            self.cutoff,
+        )
     }
 
     /// Mean of the last `window_size` scores, once that many were pushed.
@@ -136,9 +151,17 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ScoreWindow<T, S> {
         if self.len < self.window_size as usize {
             return None;
         }
-        // Below a threshold nothing can reach (an upper bound of any mean).
+        // Below a threshold nothing reaches (an upper bound of any mean).
         let above_all = T::from_f64(f64::INFINITY);
-        T::Accumulator::mean_below(&self.total, &self.evicted, &self.fill, self.window_size, above_all)
+        let cutoff = T::Accumulator::cutoff(above_all, self.window_size);
+        T::Accumulator::mean_below(
+            &self.total,
+            &self.evicted,
+            &self.fill,
+            self.window_size,
+            above_all,
+            cutoff,
+        )
     }
 
     /// `score[len − span] − score[len − 1]`, once `span` scores were pushed
@@ -166,7 +189,7 @@ mod tests {
     #[test]
     fn mean_matches_naive_resum_over_many_blocks() {
         let ws = 7;
-        let mut w = ScoreWindow::<f64, _>::new([0.0; 9], 9, ws as u32);
+        let mut w = ScoreWindow::<f64, _>::new([0.0; 9], 9, ws as u32, 0.0);
         let mut xs = [0.0; 1000];
         for i in 0..xs.len() {
             let x = ((i * 37) % 101) as f64 / 101.0;
@@ -183,7 +206,7 @@ mod tests {
 
     #[test]
     fn no_drift_after_a_million_tokens() {
-        let mut w = ScoreWindow::<f32, _>::new([0.0f32; 10], 10, 10);
+        let mut w = ScoreWindow::<f32, _>::new([0.0f32; 10], 10, 10, 0.0);
         for i in 0..1_000_000u32 {
             w.push(if i % 2 == 0 { 0.1 } else { 0.7 });
         }
@@ -193,21 +216,25 @@ mod tests {
 
     #[test]
     fn fixed_point_mean_is_exact() {
-        let mut w = ScoreWindow::<Q16, _>::new([Q16::ZERO; 4], 4, 4);
+        let mut w = ScoreWindow::<Q16, _>::new([Q16::ZERO; 4], 4, 4, Q16::from_bits(9998));
         for i in 0..10_000 {
             w.push(Q16::from_bits(i % 65536));
         }
         // (9996 + 9997 + 9998 + 9999) / 4 = 9997.5 LSB, floored.
         assert_eq!(w.window_mean().unwrap().to_bits(), 9997);
         // The comparison itself is exact: the mean 9997.5 LSB is below 9998
-        // but not below 9997.5 (which Q16 cannot hold) nor 9997.
-        assert!(w.mean_below(Q16::from_bits(9998)).is_some());
-        assert!(w.mean_below(Q16::from_bits(9997)).is_none());
+        // but not below 9997.
+        assert!(w.mean_below().is_some());
+        let mut w9997 = ScoreWindow::<Q16, _>::new([Q16::ZERO; 4], 4, 4, Q16::from_bits(9997));
+        for i in 9996..10_000 {
+            w9997.push(Q16::from_bits(i));
+        }
+        assert!(w9997.mean_below().is_none());
     }
 
     #[test]
     fn trend_reads_the_window_ends() {
-        let mut w = ScoreWindow::<f64, _>::new([0.0; 5], 5, 3);
+        let mut w = ScoreWindow::<f64, _>::new([0.0; 5], 5, 3, 0.0);
         for x in [0.9, 0.8, 0.7, 0.5] {
             w.push(x);
         }
@@ -219,7 +246,7 @@ mod tests {
 
     #[test]
     fn clear_forgets_everything() {
-        let mut w = ScoreWindow::<f64, _>::new([0.0; 2], 2, 2);
+        let mut w = ScoreWindow::<f64, _>::new([0.0; 2], 2, 2, 0.0);
         w.push(0.1);
         w.push(0.2);
         w.clear();

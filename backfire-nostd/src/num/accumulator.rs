@@ -20,14 +20,30 @@ use super::Real;
 
 /// A running sum of values of `T`.
 pub trait Accumulator<T: Real>: Copy + Default + core::fmt::Debug {
+    /// What [`mean_below`](Self::mean_below) compares the window sum with,
+    /// computed once per window from the threshold and the window length.
+    type Cutoff: Copy + PartialEq + core::fmt::Debug;
+
     /// Adds one term.
     fn add(&mut self, x: T);
+
+    /// The precomputed comparison value for `threshold` over `n` terms.
+    fn cutoff(threshold: T, n: u32) -> Self::Cutoff;
+
     /// The window mean `(total − evicted + fill) / n` if it is strictly
     /// below `threshold`, else `None`. This is the gate's block scheme:
     /// `total` is the sum of the previous block, `evicted` the part of it
     /// that already left the window, `fill` the sum of the current block.
-    /// `n` must be non-zero. Backends may decide without dividing.
-    fn mean_below(total: &Self, evicted: &Self, fill: &Self, n: u32, threshold: T) -> Option<T>;
+    /// `n` must be non-zero and `cutoff` is `Self::cutoff(threshold, n)`.
+    /// Backends decide without dividing when they can.
+    fn mean_below(
+        total: &Self,
+        evicted: &Self,
+        fill: &Self,
+        n: u32,
+        threshold: T,
+        cutoff: Self::Cutoff,
+    ) -> Option<T>;
 }
 
 /// A plain running sum (see the module documentation for when it is exact
@@ -44,27 +60,33 @@ impl<T: Real> PlainSum<T> {
 }
 
 impl<T: Real> Accumulator<T> for PlainSum<T> {
+    /// `threshold · n` plus a margin: a sum above it cannot have a mean
+    /// below the threshold.
+    type Cutoff = T;
+
     #[inline]
     fn add(&mut self, x: T) {
         self.0 = self.0 + x;
     }
 
+    fn cutoff(threshold: T, n: u32) -> T {
+        // The margin covers the rounding of the product and of the division.
+        let bound = threshold * T::from_u32(n);
+        bound + bound.abs() * (T::EPSILON * T::from_u32(4))
+    }
+
     #[inline]
-    fn mean_below(total: &Self, evicted: &Self, fill: &Self, n: u32, threshold: T) -> Option<T> {
+    fn mean_below(total: &Self, evicted: &Self, fill: &Self, n: u32, threshold: T, cutoff: T) -> Option<T> {
         // Equal block sums cancel exactly when subtracted first.
-        let n = T::from_u32(n);
         let sum = (total.0 - evicted.0) + fill.0;
-        // Fast path without a division: a sum clearly above threshold · n
-        // (the margin covers the rounding of the product and of the
-        // division) cannot have a mean below the threshold. The division's
-        // latency would otherwise sit on the chain from one token's verdict
-        // to the next. Near or below the bound, the exact test decides, so
-        // verdicts are those of `sum / n < threshold`.
-        let bound = threshold * n;
-        if sum > bound + bound.abs() * (T::EPSILON * T::from_u32(4)) {
+        // Fast path without a division: the division's latency would
+        // otherwise sit on the path of every token's verdict. Near or below
+        // the cutoff, the exact test decides, so verdicts are those of
+        // `sum / n < threshold`.
+        if sum > cutoff {
             return None;
         }
-        exact_mean_below(sum, n, threshold)
+        exact_mean_below(sum, T::from_u32(n), threshold)
     }
 }
 
@@ -93,6 +115,8 @@ impl<T: Real> NeumaierSum<T> {
 }
 
 impl<T: Real> Accumulator<T> for NeumaierSum<T> {
+    type Cutoff = ();
+
     #[inline]
     fn add(&mut self, x: T) {
         let t = self.sum + x;
@@ -106,8 +130,10 @@ impl<T: Real> Accumulator<T> for NeumaierSum<T> {
         self.sum = t;
     }
 
+    fn cutoff(_threshold: T, _n: u32) {}
+
     #[inline]
-    fn mean_below(total: &Self, evicted: &Self, fill: &Self, n: u32, threshold: T) -> Option<T> {
+    fn mean_below(total: &Self, evicted: &Self, fill: &Self, n: u32, threshold: T, _cutoff: ()) -> Option<T> {
         // Large terms first so that equal block sums cancel exactly.
         let main = (total.sum - evicted.sum) + fill.sum;
         let comp = (total.compensation - evicted.compensation) + fill.compensation;
@@ -163,11 +189,9 @@ mod tests {
                 let zero = PlainSum::default();
                 let exact = sum / T::from_u32(n);
                 let want = (exact < threshold).then_some(exact);
-                assert_eq!(
-                    PlainSum::mean_below(&zero, &zero, &fill, n, threshold),
-                    want,
-                    "{sum:?}/{n} vs {threshold:?}"
-                );
+                let cutoff = PlainSum::cutoff(threshold, n);
+                let got = PlainSum::mean_below(&zero, &zero, &fill, n, threshold, cutoff);
+                assert_eq!(got, want, "{sum:?}/{n} vs {threshold:?}");
             }
         }
     }

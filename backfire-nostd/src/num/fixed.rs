@@ -164,22 +164,35 @@ impl Real for Q16 {
 }
 
 impl super::Accumulator<Q16> for IntAccumulator {
+    /// `threshold · n` in raw units: exact.
+    type Cutoff = i64;
+
     #[inline]
     fn add(&mut self, x: Q16) {
         self.add_raw(x.to_bits());
     }
 
+    fn cutoff(threshold: Q16, n: u32) -> i64 {
+        i64::from(threshold.to_bits()) * i64::from(n.max(1))
+    }
+
     #[inline]
-    fn mean_below(total: &Self, evicted: &Self, fill: &Self, n: u32, threshold: Q16) -> Option<Q16> {
+    fn mean_below(
+        total: &Self,
+        evicted: &Self,
+        fill: &Self,
+        n: u32,
+        _threshold: Q16,
+        cutoff: i64,
+    ) -> Option<Q16> {
         // Exact: mean < threshold ⟺ sum < threshold · n in integers, so no
         // division per token (a 64-bit division is most of a Cortex-M0's
         // per-token cost). The reported mean is floored, hence also below.
         let sum = total.raw() - evicted.raw() + fill.raw();
-        let n = i64::from(n.max(1));
-        if sum >= i64::from(threshold.to_bits()) * n {
+        if sum >= cutoff {
             return None;
         }
-        let mean = sum.div_euclid(n);
+        let mean = sum.div_euclid(i64::from(n.max(1)));
         Some(Q16::from_bits(mean.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32))
     }
 }
