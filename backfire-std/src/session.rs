@@ -235,21 +235,19 @@ pub(crate) struct TokenText {
 }
 
 impl TokenText {
-    /// Room for `tokens` (text reserved exactly when the allocator allows;
-    /// otherwise it grows as needed).
-    pub(crate) fn for_input<S: AsRef<str>>(tokens: &[S]) -> Self {
+    /// The concatenated text of `tokens`, reserved exactly (when the
+    /// allocator allows: a slice may repeat one huge string many times, so
+    /// the reservation never aborts; the text then grows as needed).
+    pub(crate) fn of<S: AsRef<str>>(tokens: &[S]) -> Self {
         let text_len = tokens.iter().fold(0usize, |n, t| n.saturating_add(t.as_ref().len()));
         let mut text = String::new();
-        // A slice may repeat one huge string many times: never abort on the
-        // reservation, a halted stream may need far less.
         let _ = text.try_reserve_exact(text_len);
-        TokenText { text, ends: Vec::with_capacity(tokens.len()) }
-    }
-
-    #[inline]
-    pub(crate) fn push(&mut self, token: &str) {
-        self.text.push_str(token);
-        self.ends.push(self.text.len());
+        let mut ends = Vec::with_capacity(tokens.len());
+        for token in tokens {
+            text.push_str(token.as_ref());
+            ends.push(text.len());
+        }
+        TokenText { text, ends }
     }
 }
 
@@ -400,10 +398,9 @@ mod tests {
 
     /// A session built by hand, the way the reference's tests build them.
     fn session(tokens: &[&str], scores: &[f64], halt: Option<(usize, HaltReason<f64>)>) -> StreamSession {
-        let mut text = TokenText::for_input(tokens);
+        let text = TokenText::of(tokens);
         let mut record = StreamRecord::with_capacity(tokens.len(), Some(Timestamps::EndOnly));
-        for (t, &c) in tokens.iter().zip(scores) {
-            text.push(t);
+        for &c in scores {
             record.record_score(c, None);
         }
         if let Some((i, r)) = halt {
@@ -478,10 +475,9 @@ mod tests {
 
     #[test]
     fn timestamps_appear_only_when_recorded() {
-        let mut text = TokenText::for_input(&["a", "b"]);
+        let text = TokenText::of(&["a", "b"]);
         let mut record = StreamRecord::with_capacity(2, Some(Timestamps::PerToken));
-        for (t, time) in [("a", 0.25), ("b", 0.5)] {
-            text.push(t);
+        for time in [0.25, 0.5] {
             record.record_score(0.9, Some(time));
         }
         let s = StreamSession::from_parts(text, record);
