@@ -343,4 +343,3 @@ impl PyL16Controller {
         Ok(d)
     }
 }
-

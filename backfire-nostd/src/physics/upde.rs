@@ -41,6 +41,7 @@
 use crate::check::{ParamError, check_finite, check_non_negative, check_positive};
 use crate::num::{Accumulator, NeumaierSum, PhaseBackend, Transcendental};
 use crate::physics::constants::{KNM, N_LAYERS, OMEGA_N};
+use crate::physics::coupling::CouplingPlan;
 use crate::physics::error::PhysicsError;
 use crate::rng::SimpleRng;
 
@@ -308,11 +309,11 @@ impl<T: PhaseBackend, const N: usize> UPDEState<T, N> {
     }
 
     fn refresh_trig(&mut self) {
+        T::phase_sin_cos_batch(&self.theta, &mut self.sin, &mut self.cos);
         let (mut s, mut c) = (T::ZERO, T::ZERO);
-        for ((phase, sin), cos) in self.theta.iter().zip(self.sin.iter_mut()).zip(self.cos.iter_mut()) {
-            (*sin, *cos) = T::phase_sin_cos(*phase);
-            s = s + *sin;
-            c = c + *cos;
+        for (&sin, &cos) in self.sin.iter().zip(&self.cos) {
+            s = s + sin;
+            c = c + cos;
         }
         self.r_global = order_parameter_from_sums(s, c, N);
     }
@@ -323,10 +324,9 @@ impl<T: PhaseBackend, const N: usize> UPDEState<T, N> {
 pub struct UPDEStepper<T: PhaseBackend, const N: usize = N_LAYERS> {
     params: UPDEParams<N>,
     omega: [T; N],
-    /// K transposed (`knm_t[m][n] = K[n][m]`), so the mat-vec runs over
-    /// contiguous columns with N independent accumulators (vectorisable)
-    /// while each row still sums in index order m = 0..N.
-    knm_t: [[T; N]; N],
+    /// How K multiplies the sine and cosine vectors (dense, or O(N) for
+    /// the exponential shape of the canonical matrix).
+    coupling: CouplingPlan<T, N>,
     field_pressure: T,
     increments: [T::Increment; N],
     rng: SimpleRng,
@@ -354,7 +354,7 @@ impl<T: PhaseBackend, const N: usize> UPDEStepper<T, N> {
         let mut stepper = UPDEStepper {
             params,
             omega: [T::ZERO; N],
-            knm_t: [[T::ZERO; N]; N],
+            coupling: CouplingPlan::new(&params.knm),
             field_pressure: T::ZERO,
             increments: [T::Increment::default(); N],
             rng,
@@ -374,7 +374,7 @@ impl<T: PhaseBackend, const N: usize> UPDEStepper<T, N> {
     pub fn set_params(&mut self, params: UPDEParams<N>) {
         self.params = params;
         self.omega = params.omega.map(T::from_f64);
-        self.knm_t = core::array::from_fn(|m| core::array::from_fn(|n| T::from_f64(params.knm[n][m])));
+        self.coupling = CouplingPlan::new(&params.knm);
         self.field_pressure = T::from_f64(params.field_pressure);
         let noise_scale = params.noise_amplitude * libm::sqrt(params.dt);
         self.increments = params.omega.map(|w| T::increment(w, params.dt, noise_scale));
@@ -422,6 +422,13 @@ impl<T: PhaseBackend, const N: usize> UPDEStepper<T, N> {
         Ok(())
     }
 
+    /// Whether K is multiplied with the O(N) recursion for the canonical
+    /// exponential shape (true for the canonical matrix on the `f64`
+    /// backend) rather than the dense N² product; see `notes/upde-perf.md`.
+    pub fn structured_coupling(&self) -> bool {
+        self.coupling.is_structured()
+    }
+
     /// The noise generator (its state tells where the stream is).
     pub fn rng(&self) -> &SimpleRng {
         &self.rng
@@ -437,37 +444,33 @@ impl<T: PhaseBackend, const N: usize> UPDEStepper<T, N> {
     /// the noise stream untouched) if the parameters are so large that the
     /// velocities overflow.
     pub fn step(&mut self, state: &mut UPDEState<T, N>) -> Result<(), PhysicsError> {
-        let mut rng = self.rng;
-        let mut next = state.theta;
-        let mut drift = [T::ZERO; N];
-        // Σ_m K[n][m]·sin(θ_m − θ_n) = cos θ_n·Σ_m K[n][m] s_m − sin θ_n·Σ_m K[n][m] c_m
-        let (mut ks, mut kc) = ([T::ZERO; N], [T::ZERO; N]);
-        for ((col, &s_m), &c_m) in self.knm_t.iter().zip(&state.sin).zip(&state.cos) {
-            for ((&k, a), b) in col.iter().zip(ks.iter_mut()).zip(kc.iter_mut()) {
-                *a = *a + k * s_m;
-                *b = *b + k * c_m;
-            }
-        }
         // One normal per oscillator in index order, even when σ = 0 (unless
-        // the non-compatible skip mode is on). Drawn up front: the draws are
-        // independent of each other, so the CPU can overlap them.
+        // the non-compatible skip mode is on). Drawn first: the xorshift
+        // chain is serial, and nothing else depends on it, so the CPU runs
+        // the mat-vec below while the chain is still in flight.
+        // Σ_m K[n][m]·sin(θ_m − θ_n) = cos θ_n·Σ_m K[n][m] s_m − sin θ_n·Σ_m K[n][m] c_m,
+        // computed while the noise words are drawn (independent work).
+        let coupling = || self.coupling.apply(&state.sin, &state.cos);
+        let mut rng = self.rng;
         let mut xi = [T::ZERO; N];
-        if self.draw_noise {
-            for x in xi.iter_mut() {
-                *x = T::standard_normal(&mut rng);
-            }
-        }
-        let rows = self.omega.iter().zip(&self.increments).zip(ks.iter().zip(&kc)).zip(&xi);
-        let per_osc = state.sin.iter().zip(&state.cos).zip(next.iter_mut()).zip(drift.iter_mut());
-        for ((((&omega, inc), (&ks_n, &kc_n)), &xi_n), (((&s_n, &c_n), phase), drift_n)) in rows.zip(per_osc)
+        let (ks, kc) = if self.draw_noise {
+            T::standard_normals_around(&mut rng, &mut xi, coupling)
+        } else {
+            coupling()
+        };
+        let mut drift = [T::ZERO; N];
+        let mut variable = [T::ZERO; N];
+        let rows = self.omega.iter().zip(ks.iter().zip(&kc)).zip(state.sin.iter().zip(&state.cos));
+        for (((&omega, (&ks_n, &kc_n)), (&s_n, &c_n)), (d, v)) in
+            rows.zip(drift.iter_mut().zip(variable.iter_mut()))
         {
             let coupling = c_n * ks_n - s_n * kc_n;
             let field = self.field_pressure * c_n;
-            let d = omega + coupling + field;
-            *phase = T::advance(*phase, inc, d, coupling + field, xi_n);
-            *drift_n = d;
+            *d = omega + coupling + field;
+            *v = coupling + field;
         }
-        if drift.iter().any(|d| !d.is_finite()) || next.iter().any(|&p| !T::phase_is_finite(p)) {
+        let mut next = state.theta;
+        if !T::advance_batch(&mut next, &self.increments, &drift, &variable, &xi) {
             return Err(PhysicsError::NonFiniteResult);
         }
         self.rng = rng;

@@ -1,0 +1,323 @@
+//! The coupling products `(K·s, K·c)` of the UPDE step.
+//!
+//! Every step needs `Σ_m K[n][m]·sin θ_m` and `Σ_m K[n][m]·cos θ_m` for all
+//! n: two N×N mat-vecs, 2N² multiply-adds — the largest single cost of an
+//! f64 step. The canonical matrix (spec §2.3) is not arbitrary, though: it is
+//! `K_BASE·e^{−0.3|n−m|}` off the diagonal, a Kac–Murdock–Szegő matrix
+//! `b·q^{|n−m|}`, with six anchor pairs replaced. For such a matrix
+//!
+//! ```text
+//! Σ_{m≠n} b·q^{|n−m|}·x_m = b·(F_n + B_n),
+//! F_n = q·(F_{n−1} + x_{n−1}),  F_0 = 0      (the m < n part)
+//! B_n = q·(B_{n+1} + x_{n+1}),  B_{N−1} = 0  (the m > n part)
+//! ```
+//!
+//! costs 4N operations per vector, and the replaced entries are added back
+//! as a short list of corrections `(K[n][m] − b·q^{|n−m|})·x_m`. The
+//! [`CouplingPlan`] finds `b`, `q` and the corrections when the parameters
+//! are set, checks that the result reproduces every entry of K, and falls
+//! back to the dense product for any matrix that does not have this shape
+//! (or for backends where it is not enabled, see
+//! [`PhaseBackend::EXPONENTIAL_COUPLING`]).
+//!
+//! The two paths round differently — sums in another order, `q^d` formed by
+//! repeated multiplication — so they agree to a few ulp of the row sums,
+//! not bit for bit; the reference's own products (N² sines of phase
+//! differences) agree with neither bit for bit.
+
+use crate::num::{PhaseBackend, Real};
+
+/// Most corrections the structured product keeps (the canonical matrix
+/// needs 12, a uniform all-to-all matrix with a non-zero diagonal N).
+pub(crate) const MAX_CORRECTIONS: usize = 32;
+
+/// Entries within this many ulp (relative) of `b·q^{|n−m|}` count as
+/// following the model; the verification below bounds the total error.
+const MODEL_TOLERANCE: f64 = 64.0 * f64::EPSILON;
+
+/// The verified product may differ from the dense one by at most this
+/// times the largest |K| per entry.
+const VERIFY_TOLERANCE: f64 = 64.0 * f64::EPSILON;
+
+/// One replaced entry: `row` receives `delta·x[col]`.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Correction<T> {
+    row: usize,
+    col: usize,
+    delta: T,
+}
+
+/// `b·q^{|n−m|}` off the diagonal plus corrections.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Exponential<T> {
+    scale: T,
+    ratio: T,
+    corrections: [Correction<T>; MAX_CORRECTIONS],
+    len: usize,
+}
+
+/// How a stepper multiplies by its coupling matrix.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct CouplingPlan<T, const N: usize> {
+    /// K transposed (`knm_t[m][n] = K[n][m]`), for the dense product.
+    knm_t: [[T; N]; N],
+    structured: Option<Exponential<T>>,
+}
+
+impl<T: PhaseBackend, const N: usize> CouplingPlan<T, N> {
+    /// The plan for `knm` (finite entries): structured when the backend
+    /// allows it and the matrix has the exponential shape, dense otherwise.
+    pub(crate) fn new(knm: &[[f64; N]; N]) -> Self {
+        let structured = if T::EXPONENTIAL_COUPLING { exponential_model(knm) } else { None };
+        CouplingPlan {
+            knm_t: core::array::from_fn(|m| core::array::from_fn(|n| T::from_f64(knm[n][m]))),
+            structured: structured.map(|e| Exponential {
+                scale: T::from_f64(e.scale),
+                ratio: T::from_f64(e.ratio),
+                corrections: e.corrections.map(|c| Correction {
+                    row: c.row,
+                    col: c.col,
+                    delta: T::from_f64(c.delta),
+                }),
+                len: e.len,
+            }),
+        }
+    }
+
+    /// Whether the O(N) product is in use.
+    pub(crate) fn is_structured(&self) -> bool {
+        self.structured.is_some()
+    }
+
+    /// `(K·s, K·c)`.
+    #[inline]
+    pub(crate) fn apply(&self, s: &[T; N], c: &[T; N]) -> ([T; N], [T; N]) {
+        match &self.structured {
+            Some(e) => exponential_product(e, s, c),
+            None => dense_product(&self.knm_t, s, c),
+        }
+    }
+}
+
+/// Rows per block of [`dense_product`].
+const DENSE_BLOCK: usize = 4;
+
+/// `(K·s, K·c)` from K transposed. Each row sums in index order m = 0..N;
+/// rows are taken [`DENSE_BLOCK`] at a time so that their accumulators stay
+/// in registers (8 SIMD registers on baseline x86-64 for f64) while the
+/// columns stream past.
+#[inline]
+fn dense_product<T: Real, const N: usize>(knm_t: &[[T; N]; N], s: &[T; N], c: &[T; N]) -> ([T; N], [T; N]) {
+    let (mut ks, mut kc) = ([T::ZERO; N], [T::ZERO; N]);
+    let blocks = ks.chunks_mut(DENSE_BLOCK).zip(kc.chunks_mut(DENSE_BLOCK));
+    for (start, (ks_blk, kc_blk)) in (0..N).step_by(DENSE_BLOCK).zip(blocks) {
+        let mut acc_s = [T::ZERO; DENSE_BLOCK];
+        let mut acc_c = [T::ZERO; DENSE_BLOCK];
+        for ((col, &s_m), &c_m) in knm_t.iter().zip(s).zip(c) {
+            let k_blk = col.get(start..).unwrap_or_default();
+            for ((&k, a), b) in k_blk.iter().zip(acc_s.iter_mut()).zip(acc_c.iter_mut()) {
+                *a = *a + k * s_m;
+                *b = *b + k * c_m;
+            }
+        }
+        for ((dst_s, dst_c), (&a, &b)) in
+            ks_blk.iter_mut().zip(kc_blk.iter_mut()).zip(acc_s.iter().zip(&acc_c))
+        {
+            *dst_s = a;
+            *dst_c = b;
+        }
+    }
+    (ks, kc)
+}
+
+/// `(K·s, K·c)` by the two recursions of the module docs, plus corrections.
+/// `s` and `c` travel together as pairs, so each recursion step is one
+/// two-lane SIMD add and multiply.
+#[inline]
+fn exponential_product<T: Real, const N: usize>(
+    e: &Exponential<T>,
+    s: &[T; N],
+    c: &[T; N],
+) -> ([T; N], [T; N]) {
+    let (b, q) = (e.scale, e.ratio);
+    let mut x = [[T::ZERO; 2]; N];
+    for ((pair, &s_m), &c_m) in x.iter_mut().zip(s).zip(c) {
+        *pair = [s_m, c_m];
+    }
+    // Forward sweep: y_n = F_n.
+    let mut y = [[T::ZERO; 2]; N];
+    let mut acc = [T::ZERO; 2];
+    for (y_n, x_prev) in y.iter_mut().skip(1).zip(&x) {
+        acc = [q * (acc[0] + x_prev[0]), q * (acc[1] + x_prev[1])];
+        *y_n = acc;
+    }
+    // Backward sweep: y_n = b·(F_n + B_n).
+    let mut acc = [T::ZERO; 2];
+    for (y_n, x_n) in y.iter_mut().zip(&x).rev() {
+        *y_n = [b * (y_n[0] + acc[0]), b * (y_n[1] + acc[1])];
+        acc = [q * (acc[0] + x_n[0]), q * (acc[1] + x_n[1])];
+    }
+    // The replaced entries.
+    for corr in e.corrections.iter().take(e.len) {
+        if let (Some(y_n), Some(x_m)) = (y.get_mut(corr.row), x.get(corr.col)) {
+            *y_n = [y_n[0] + corr.delta * x_m[0], y_n[1] + corr.delta * x_m[1]];
+        }
+    }
+    (y.map(|p| p[0]), y.map(|p| p[1]))
+}
+
+/// `b`, `q` and the corrections, if `knm` has the exponential shape and
+/// the structured product reproduces it (checked column by column).
+fn exponential_model<const N: usize>(knm: &[[f64; N]; N]) -> Option<Exponential<f64>> {
+    if N < 3 {
+        return None;
+    }
+    // The most common entries at distance 1 and 2 give b·q and b·q².
+    let v1 = most_common(knm, 1);
+    let v2 = most_common(knm, 2);
+    let ratio = v2 / v1;
+    let scale = v1 / ratio;
+    if !(ratio.is_finite() && scale.is_finite() && ratio != 0.0 && ratio.abs() <= 1.0) {
+        return None;
+    }
+    let mut powers = [1.0; N];
+    let mut power = 1.0;
+    for slot in powers.iter_mut().skip(1) {
+        power *= ratio;
+        *slot = power;
+    }
+    let mut model =
+        Exponential { scale, ratio, corrections: [Correction::default(); MAX_CORRECTIONS], len: 0 };
+    for (n, row) in knm.iter().enumerate() {
+        for (m, &k) in row.iter().enumerate() {
+            let expected =
+                if n == m { 0.0 } else { scale * powers.get(n.abs_diff(m)).copied().unwrap_or(0.0) };
+            if (k - expected).abs() > MODEL_TOLERANCE * expected.abs() {
+                let slot = model.corrections.get_mut(model.len)?;
+                *slot = Correction { row: n, col: m, delta: k - expected };
+                model.len += 1;
+            }
+        }
+    }
+    reproduces(&model, knm).then_some(model)
+}
+
+/// Whether the structured product's effective matrix matches `knm`.
+fn reproduces<const N: usize>(model: &Exponential<f64>, knm: &[[f64; N]; N]) -> bool {
+    let max_abs = knm.iter().flatten().fold(0.0, |acc: f64, k| acc.max(k.abs()));
+    let tolerance = VERIFY_TOLERANCE * max_abs;
+    (0..N).all(|m| {
+        let unit: [f64; N] = core::array::from_fn(|i| if i == m { 1.0 } else { 0.0 });
+        let (column, _) = exponential_product(model, &unit, &[0.0; N]);
+        column.iter().zip(knm).all(|(&got, row)| (got - row[m]).abs() <= tolerance)
+    })
+}
+
+/// The value that occurs most often (bitwise) among the entries at
+/// distance `d` from the diagonal, on both sides.
+fn most_common<const N: usize>(knm: &[[f64; N]; N], d: usize) -> f64 {
+    let span = N.saturating_sub(d);
+    let at = |i: usize| {
+        let (n, m) = if i < span { (i, i + d) } else { (i - span + d, i - span) };
+        knm.get(n).and_then(|row| row.get(m)).copied().unwrap_or(f64::NAN)
+    };
+    let count = 2 * span;
+    let mut best = (0, f64::NAN);
+    for i in 0..count {
+        let v = at(i);
+        let n = (0..count).filter(|&j| at(j).to_bits() == v.to_bits()).count();
+        if n > best.0 {
+            best = (n, v);
+        }
+    }
+    best.1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::num::Q16;
+    use crate::physics::constants::{KNM, N_LAYERS};
+
+    fn dense<const N: usize>(knm: &[[f64; N]; N], x: &[f64; N]) -> [f64; N] {
+        core::array::from_fn(|n| knm[n].iter().zip(x).map(|(k, v)| k * v).sum())
+    }
+
+    fn wave<const N: usize>(phase: f64) -> [f64; N] {
+        core::array::from_fn(|i| libm::sin(0.7 * i as f64 + phase))
+    }
+
+    #[test]
+    fn canonical_matrix_is_structured_with_its_twelve_anchors() {
+        let plan = CouplingPlan::<f64, N_LAYERS>::new(&KNM);
+        let e = plan.structured.unwrap();
+        assert_eq!(e.len, 12);
+        assert!((e.scale - 0.45).abs() < 1e-15);
+        assert!((e.ratio - libm::exp(-0.3)).abs() < 1e-15);
+        let (s, c) = (wave::<N_LAYERS>(0.1), wave::<N_LAYERS>(1.3));
+        let (ks, kc) = plan.apply(&s, &c);
+        for (got, want) in ks.iter().chain(&kc).zip(dense(&KNM, &s).iter().chain(&dense(&KNM, &c))) {
+            assert!((got - want).abs() < 4e-16, "{got} vs {want}");
+        }
+    }
+
+    #[test]
+    fn uniform_all_to_all_collapses_to_prefix_sums() {
+        let knm = [[5.0; 8]; 8];
+        let plan = CouplingPlan::<f64, 8>::new(&knm);
+        assert_eq!(plan.structured.unwrap().len, 8); // the diagonal
+        let x = wave::<8>(0.4);
+        let (ks, _) = plan.apply(&x, &x);
+        for (got, want) in ks.iter().zip(&dense(&knm, &x)) {
+            assert!((got - want).abs() < 1e-14);
+        }
+    }
+
+    #[test]
+    fn arbitrary_matrices_fall_back_to_the_dense_product() {
+        let mut knm = [[0.0; 6]; 6];
+        for (n, row) in knm.iter_mut().enumerate() {
+            for (m, k) in row.iter_mut().enumerate() {
+                *k = libm::sin(1.0 + (7 * n + 3 * m) as f64);
+            }
+        }
+        let plan = CouplingPlan::<f64, 6>::new(&knm);
+        assert!(!plan.is_structured());
+        let x = wave::<6>(0.2);
+        let (ks, kc) = plan.apply(&x, &[1.0; 6]);
+        assert_eq!(ks, dense(&knm, &x));
+        assert_eq!(kc, dense(&knm, &[1.0; 6]));
+    }
+
+    #[test]
+    fn too_many_replaced_entries_fall_back() {
+        // Exponential shape, but 3·N replaced entries.
+        let mut knm: [[f64; 16]; 16] = core::array::from_fn(|n| {
+            core::array::from_fn(|m| if n == m { 0.0 } else { libm::pow(0.5, n.abs_diff(m) as f64) })
+        });
+        assert!(CouplingPlan::<f64, 16>::new(&knm).is_structured());
+        for n in 0..16 {
+            for d in [3, 5, 7] {
+                knm[n][(n + d) % 16] += 0.01;
+            }
+        }
+        assert!(!CouplingPlan::<f64, 16>::new(&knm).is_structured());
+    }
+
+    #[test]
+    fn growing_ratios_and_fixed_point_stay_dense() {
+        let knm: [[f64; 5]; 5] = core::array::from_fn(|n| {
+            core::array::from_fn(|m| if n == m { 0.0 } else { libm::pow(2.0, n.abs_diff(m) as f64) })
+        });
+        assert!(!CouplingPlan::<f64, 5>::new(&knm).is_structured());
+        assert!(!CouplingPlan::<Q16, N_LAYERS>::new(&KNM).is_structured());
+        assert!(!CouplingPlan::<f64, 2>::new(&[[0.0, 1.0], [1.0, 0.0]]).is_structured());
+    }
+
+    #[test]
+    fn zero_matrix_is_dense_and_gives_zeros() {
+        let plan = CouplingPlan::<f64, 4>::new(&[[0.0; 4]; 4]);
+        assert!(!plan.is_structured());
+        assert_eq!(plan.apply(&[1.0; 4], &[1.0; 4]), ([0.0; 4], [0.0; 4]));
+    }
+}
