@@ -5,7 +5,7 @@ Entry j of SIN and COS holds sin(j*pi/32) and cos(j*pi/32) rounded to the
 nearest f64, for j = 0..=127 (arguments up to 12.5; 128 entries so that a
 7-bit mask keeps every index in bounds). Values are computed with 80-digit
 decimal Taylor series (no third-party packages) and converted with Python's
-correctly rounded float(). Also prints the two-part split of pi/32 used by
+correctly rounded float(). Also prints the three-part split of pi/32 used by
 the argument reduction. Run: python3 scripts/gen_trig_table.py
 """
 from decimal import Decimal, getcontext
@@ -48,11 +48,14 @@ def from_bits(b):
 
 
 step = PI / STEPS_PER_HALF_TURN
-# High part with 45 significant bits: j * hi is exact for j < 2^8.
-hi = from_bits(bits(float(step)) & ~0xFF)
-lo = float(step - Decimal(hi))
-print(f"const STEP_HI: f64 = {hi!r};")
-print(f"const STEP_LO: f64 = {lo!r};")
+# Three parts: 45 significant bits each for the first two, so that j * part
+# is exact for j < 2^8, and the rest rounded to 53 bits (~143 bits total).
+step_1 = from_bits(bits(float(step)) & ~0xFF)
+step_2 = from_bits(bits(float(step - Decimal(step_1))) & ~0xFF)
+step_3 = float(step - Decimal(step_1) - Decimal(step_2))
+print(f"const STEP_1: f64 = {step_1!r};")
+print(f"const STEP_2: f64 = {step_2!r};")
+print(f"const STEP_3: f64 = {step_3!r};")
 values = [sin_cos(step * j) for j in range(ENTRIES)]
 for name, k in (("SIN", 0), ("COS", 1)):
     print(f"const {name}: [f64; {ENTRIES}] = [")
