@@ -308,7 +308,6 @@ fn bam_from_f64_units(units: f64) -> u32 {
 impl PhaseBackend for f32 {
     type Phase = BinaryAngle;
     type Increment = F32Increment;
-    const EXPONENTIAL_COUPLING: bool = true;
 
     #[inline]
     fn phase_from_radians(radians: f64) -> BinaryAngle {
