@@ -343,3 +343,4 @@ impl PyL16Controller {
         Ok(d)
     }
 }
+
