@@ -49,19 +49,23 @@ struct Correction<T> {
 
 /// `b·q^{|n−m|}` off the diagonal plus corrections.
 #[derive(Clone, Copy, Debug, PartialEq)]
-struct Exponential<T> {
+pub(crate) struct Exponential<T> {
     scale: T,
     ratio: T,
     corrections: [Correction<T>; MAX_CORRECTIONS],
     len: usize,
 }
 
-/// How a stepper multiplies by its coupling matrix.
+/// How a stepper multiplies by its coupling matrix. An enum, so the
+/// backends that never use the structured form (and every dense matrix)
+/// pay no memory for it: the firmware keeps a stepper and its state in
+/// 4 KiB.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) struct CouplingPlan<T, const N: usize> {
+pub(crate) enum CouplingPlan<T, const N: usize> {
     /// K transposed (`knm_t[m][n] = K[n][m]`), for the dense product.
-    knm_t: [[T; N]; N],
-    structured: Option<Exponential<T>>,
+    Dense([[T; N]; N]),
+    /// `b·q^{|n−m|}` plus corrections.
+    Exponential(Exponential<T>),
 }
 
 impl<T: PhaseBackend, const N: usize> CouplingPlan<T, N> {
@@ -69,9 +73,8 @@ impl<T: PhaseBackend, const N: usize> CouplingPlan<T, N> {
     /// allows it and the matrix has the exponential shape, dense otherwise.
     pub(crate) fn new(knm: &[[f64; N]; N]) -> Self {
         let structured = if T::EXPONENTIAL_COUPLING { exponential_model(knm) } else { None };
-        CouplingPlan {
-            knm_t: core::array::from_fn(|m| core::array::from_fn(|n| T::from_f64(knm[n][m]))),
-            structured: structured.map(|e| Exponential {
+        match structured {
+            Some(e) => CouplingPlan::Exponential(Exponential {
                 scale: T::from_f64(e.scale),
                 ratio: T::from_f64(e.ratio),
                 corrections: e.corrections.map(|c| Correction {
@@ -81,20 +84,23 @@ impl<T: PhaseBackend, const N: usize> CouplingPlan<T, N> {
                 }),
                 len: e.len,
             }),
+            None => CouplingPlan::Dense(core::array::from_fn(|m| {
+                core::array::from_fn(|n| T::from_f64(knm[n][m]))
+            })),
         }
     }
 
     /// Whether the O(N) product is in use.
     pub(crate) fn is_structured(&self) -> bool {
-        self.structured.is_some()
+        matches!(self, CouplingPlan::Exponential(_))
     }
 
     /// `(K·s, K·c)`.
     #[inline]
     pub(crate) fn apply(&self, s: &[T; N], c: &[T; N]) -> ([T; N], [T; N]) {
-        match &self.structured {
-            Some(e) => exponential_product(e, s, c),
-            None => dense_product(&self.knm_t, s, c),
+        match self {
+            CouplingPlan::Exponential(e) => exponential_product(e, s, c),
+            CouplingPlan::Dense(knm_t) => dense_product(knm_t, s, c),
         }
     }
 }
@@ -236,7 +242,7 @@ mod tests {
     #[test]
     fn canonical_matrix_is_structured_with_its_twelve_anchors() {
         let plan = CouplingPlan::<f64, N_LAYERS>::new(&KNM);
-        let e = plan.structured.unwrap();
+        let CouplingPlan::Exponential(e) = plan else { panic!("dense") };
         assert_eq!(e.len, 12);
         assert!((e.scale - 0.45).abs() < 1e-15);
         assert!((e.ratio - libm::exp(-0.3)).abs() < 1e-15);
@@ -251,7 +257,8 @@ mod tests {
     fn uniform_all_to_all_collapses_to_prefix_sums() {
         let knm = [[5.0; 8]; 8];
         let plan = CouplingPlan::<f64, 8>::new(&knm);
-        assert_eq!(plan.structured.unwrap().len, 8); // the diagonal
+        let CouplingPlan::Exponential(e) = plan else { panic!("dense") };
+        assert_eq!(e.len, 8); // the diagonal
         let x = wave::<8>(0.4);
         let (ks, _) = plan.apply(&x, &x);
         for (got, want) in ks.iter().zip(&dense(&knm, &x)) {

@@ -616,6 +616,15 @@ mod tests {
     }
 
     #[test]
+    fn mcu_backends_fit_the_firmware_budget() {
+        // The firmware keeps a 16-oscillator stepper and its state in 4 KiB;
+        // the structured coupling must cost them nothing.
+        use core::mem::size_of;
+        assert!(size_of::<UPDEStepper<f32>>() + size_of::<UPDEState<f32>>() <= 4096);
+        assert!(size_of::<UPDEStepper<Q16>>() + size_of::<UPDEState<Q16>>() <= 4096);
+    }
+
+    #[test]
     fn with_clock_resumes_time() {
         let s = UPDEState::<f64>::new(&[0.0; 16]).unwrap().with_clock(2.5, 250).unwrap();
         assert_eq!(s.t(), 2.5);
