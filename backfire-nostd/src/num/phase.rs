@@ -95,6 +95,13 @@ pub trait PhaseBackend: Transcendental {
     /// whose rounding must stay relative to their size.
     const EXPONENTIAL_COUPLING: bool = false;
 
+    /// Whether the stepper runs each stage for all oscillators before the
+    /// next ([`Self::phase_sin_cos_batch`], [`Self::advance_batch`]), the
+    /// order SIMD kernels need, instead of one oscillator at a time, which
+    /// saves the intermediate arrays on scalar cores (~0.4 % of a step on
+    /// a Cortex-M4F). Both orders give the same results.
+    const BATCHED: bool = false;
+
     /// The phase nearest to a finite angle in radians, wrapped into
     /// `[0, 2π)`.
     fn phase_from_radians(radians: f64) -> Self::Phase;
@@ -192,6 +199,7 @@ impl PhaseBackend for f64 {
     type Phase = f64;
     type Increment = RadianIncrement;
     const EXPONENTIAL_COUPLING: bool = true;
+    const BATCHED: bool = true;
 
     #[inline]
     fn phase_from_radians(radians: f64) -> f64 {

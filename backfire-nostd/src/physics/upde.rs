@@ -309,11 +309,19 @@ impl<T: PhaseBackend, const N: usize> UPDEState<T, N> {
     }
 
     fn refresh_trig(&mut self) {
-        T::phase_sin_cos_batch(&self.theta, &mut self.sin, &mut self.cos);
         let (mut s, mut c) = (T::ZERO, T::ZERO);
-        for (&sin, &cos) in self.sin.iter().zip(&self.cos) {
-            s = s + sin;
-            c = c + cos;
+        if T::BATCHED {
+            T::phase_sin_cos_batch(&self.theta, &mut self.sin, &mut self.cos);
+            for (&sin, &cos) in self.sin.iter().zip(&self.cos) {
+                s = s + sin;
+                c = c + cos;
+            }
+        } else {
+            for ((phase, sin), cos) in self.theta.iter().zip(self.sin.iter_mut()).zip(self.cos.iter_mut()) {
+                (*sin, *cos) = T::phase_sin_cos(*phase);
+                s = s + *sin;
+                c = c + *cos;
+            }
         }
         self.r_global = order_parameter_from_sums(s, c, N);
     }
@@ -450,27 +458,41 @@ impl<T: PhaseBackend, const N: usize> UPDEStepper<T, N> {
         // the mat-vec below while the chain is still in flight.
         // Σ_m K[n][m]·sin(θ_m − θ_n) = cos θ_n·Σ_m K[n][m] s_m − sin θ_n·Σ_m K[n][m] c_m,
         // computed while the noise words are drawn (independent work).
-        let coupling = || self.coupling.apply(&state.sin, &state.cos);
+        let (mut ks, mut kc) = ([T::ZERO; N], [T::ZERO; N]);
+        let mut coupling = || self.coupling.apply(&state.sin, &state.cos, &mut ks, &mut kc);
         let mut rng = self.rng;
         let mut xi = [T::ZERO; N];
-        let (ks, kc) = if self.draw_noise {
-            T::standard_normals_around(&mut rng, &mut xi, coupling)
+        if self.draw_noise {
+            T::standard_normals_around(&mut rng, &mut xi, coupling);
         } else {
-            coupling()
-        };
-        let mut drift = [T::ZERO; N];
-        let mut variable = [T::ZERO; N];
-        let rows = self.omega.iter().zip(ks.iter().zip(&kc)).zip(state.sin.iter().zip(&state.cos));
-        for (((&omega, (&ks_n, &kc_n)), (&s_n, &c_n)), (d, v)) in
-            rows.zip(drift.iter_mut().zip(variable.iter_mut()))
-        {
-            let coupling = c_n * ks_n - s_n * kc_n;
-            let field = self.field_pressure * c_n;
-            *d = omega + coupling + field;
-            *v = coupling + field;
+            coupling();
         }
+        let mut drift = [T::ZERO; N];
         let mut next = state.theta;
-        if !T::advance_batch(&mut next, &self.increments, &drift, &variable, &xi) {
+        let valid = if T::BATCHED {
+            // Stage by stage over all oscillators (SIMD lanes).
+            let mut variable = [T::ZERO; N];
+            let rows = self.omega.iter().zip(ks.iter().zip(&kc)).zip(state.sin.iter().zip(&state.cos));
+            for (((&omega, (&ks_n, &kc_n)), (&s_n, &c_n)), (d, v)) in
+                rows.zip(drift.iter_mut().zip(variable.iter_mut()))
+            {
+                (*d, *v) = self.drift(omega, ks_n, kc_n, s_n, c_n);
+            }
+            T::advance_batch(&mut next, &self.increments, &drift, &variable, &xi)
+        } else {
+            // Oscillator by oscillator: no intermediate arrays on scalar cores.
+            let rows = self.omega.iter().zip(&self.increments).zip(ks.iter().zip(&kc)).zip(&xi);
+            let per_osc = state.sin.iter().zip(&state.cos).zip(next.iter_mut()).zip(drift.iter_mut());
+            for ((((&omega, inc), (&ks_n, &kc_n)), &xi_n), (((&s_n, &c_n), phase), drift_n)) in
+                rows.zip(per_osc)
+            {
+                let (d, variable) = self.drift(omega, ks_n, kc_n, s_n, c_n);
+                *phase = T::advance(*phase, inc, d, variable, xi_n);
+                *drift_n = d;
+            }
+            !(drift.iter().any(|d| !d.is_finite()) || next.iter().any(|&p| !T::phase_is_finite(p)))
+        };
+        if !valid {
             return Err(PhysicsError::NonFiniteResult);
         }
         self.rng = rng;
@@ -480,6 +502,15 @@ impl<T: PhaseBackend, const N: usize> UPDEStepper<T, N> {
         state.step_count = state.step_count.saturating_add(1);
         state.refresh_trig();
         Ok(())
+    }
+
+    /// `(drift, drift − ω)` of one oscillator:
+    /// `ω + Σ_m K[n][m]·sin(θ_m − θ_n) + F·cos θ_n` from the coupling sums.
+    #[inline(always)]
+    fn drift(&self, omega: T, ks_n: T, kc_n: T, s_n: T, c_n: T) -> (T, T) {
+        let coupling = c_n * ks_n - s_n * kc_n;
+        let field = self.field_pressure * c_n;
+        (omega + coupling + field, coupling + field)
     }
 
     /// `n_steps` steps in place. On error the state holds the last
