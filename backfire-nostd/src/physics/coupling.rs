@@ -108,10 +108,11 @@ impl<T: PhaseBackend, const N: usize> CouplingPlan<T, N> {
 
 /// `(K·s, K·c)` from K transposed: N independent accumulators per
 /// product (vectorisable across rows), each row still summing in index
-/// order m = 0..N. (Blocking the rows so that f64 accumulators stay in
-/// registers was ~5 % faster for f64 but 2.5 % slower for Q16; the f64
-/// canonical matrix takes the structured path anyway.)
-#[inline]
+/// order m = 0..N. Not inlined: on the Thumb-1 core the step around it
+/// leaves too few registers for this loop. (Blocking the rows so that f64
+/// accumulators stay in registers was ~5 % faster for f64 but 2.5 % slower
+/// for Q16; the canonical f64 matrix takes the structured path anyway.)
+#[inline(never)]
 fn dense_product<T: Real, const N: usize>(
     knm_t: &[[T; N]; N],
     s: &[T; N],
@@ -119,9 +120,15 @@ fn dense_product<T: Real, const N: usize>(
     ks: &mut [T; N],
     kc: &mut [T; N],
 ) {
-    *ks = [T::ZERO; N];
-    *kc = [T::ZERO; N];
-    for ((col, &s_m), &c_m) in knm_t.iter().zip(s).zip(c) {
+    let mut columns = knm_t.iter().zip(s).zip(c);
+    // The first column initialises the sums (no separate zeroing pass).
+    if let Some(((col, &s_m), &c_m)) = columns.next() {
+        for ((&k, a), b) in col.iter().zip(ks.iter_mut()).zip(kc.iter_mut()) {
+            *a = k * s_m;
+            *b = k * c_m;
+        }
+    }
+    for ((col, &s_m), &c_m) in columns {
         for ((&k, a), b) in col.iter().zip(ks.iter_mut()).zip(kc.iter_mut()) {
             *a = *a + k * s_m;
             *b = *b + k * c_m;
