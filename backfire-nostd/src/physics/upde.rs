@@ -12,7 +12,13 @@
 //! * **O(N) trigonometry.** `sin(θ_m − θ_n) = sin θ_m cos θ_n − cos θ_m sin θ_n`,
 //!   so a step needs the sines and cosines of the N phases (cached in the
 //!   state: the previous step already computed them for R) and two
-//!   mat-vec products instead of N² sines.
+//!   mat-vec products instead of N² sines. For the canonical K (an
+//!   exponential `b·q^{|n−m|}` with six anchor pairs) the f64 backend
+//!   replaces the mat-vecs by O(N) recursions (`physics::coupling`).
+//! * **SIMD f64 step** (`notes/upde-perf.md`): table sine/cosine,
+//!   branch-free `ln` and batched normals ([`SimpleRng::fill_normals`]),
+//!   within a few ulp of `libm`, so the results agree with the reference to
+//!   rounding, not bit for bit.
 //! * **In place, no allocation**: [`UPDEStepper::step`] updates a
 //!   [`UPDEState`] of fixed arrays.
 //! * **Explicit seed**: the RNG is passed in; the std layer seeds from the
@@ -452,14 +458,13 @@ impl<T: PhaseBackend, const N: usize> UPDEStepper<T, N> {
     /// the noise stream untouched) if the parameters are so large that the
     /// velocities overflow.
     pub fn step(&mut self, state: &mut UPDEState<T, N>) -> Result<(), PhysicsError> {
-        // One normal per oscillator in index order, even when σ = 0 (unless
-        // the non-compatible skip mode is on). Drawn first: the xorshift
-        // chain is serial, and nothing else depends on it, so the CPU runs
-        // the mat-vec below while the chain is still in flight.
-        // Σ_m K[n][m]·sin(θ_m − θ_n) = cos θ_n·Σ_m K[n][m] s_m − sin θ_n·Σ_m K[n][m] c_m,
-        // computed while the noise words are drawn (independent work).
+        // Σ_m K[n][m]·sin(θ_m − θ_n) = cos θ_n·Σ_m K[n][m] s_m − sin θ_n·Σ_m K[n][m] c_m.
+        // Computed between drawing the noise words (a serial xorshift chain)
+        // and transforming them, so the CPU overlaps the two.
         let (mut ks, mut kc) = ([T::ZERO; N], [T::ZERO; N]);
         let mut coupling = || self.coupling.apply(&state.sin, &state.cos, &mut ks, &mut kc);
+        // One normal per oscillator in index order, even when σ = 0 (unless
+        // the non-compatible skip mode is on).
         let mut rng = self.rng;
         let mut xi = [T::ZERO; N];
         if self.draw_noise {
