@@ -6,7 +6,9 @@
 use std::hint::black_box;
 
 use backfire_nostd::num::{PhaseBackend, Q16};
-use backfire_nostd::physics::{L16Controller, L16CostInputs, SECFunctional, UPDEState, UPDEStepper};
+use backfire_nostd::physics::{
+    KNM, L16Controller, L16CostInputs, OMEGA_N, SECFunctional, UPDEParams, UPDEState, UPDEStepper,
+};
 use backfire_nostd::rng::SimpleRng;
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -33,9 +35,31 @@ fn bench_step_mode<T: PhaseBackend>(c: &mut Criterion, name: &str, sigma: f64, s
     });
 }
 
+/// The canonical step with every off-diagonal K entry scaled by a
+/// different factor in [1, 1.004]: no longer of the exponential shape, so
+/// the stepper uses the dense N² product (any user-supplied matrix).
+fn bench_dense_k(c: &mut Criterion) {
+    let mut knm = KNM;
+    for (n, row) in knm.iter_mut().enumerate() {
+        for (m, k) in row.iter_mut().enumerate() {
+            *k *= 1.0 + 1e-3 * ((7 * n + 3 * m) % 5) as f64;
+        }
+    }
+    let params = UPDEParams::new(OMEGA_N, knm, 0.01, 0.1, 0.05).unwrap();
+    let mut stepper = UPDEStepper::<f64>::new(params, SimpleRng::new(42));
+    assert!(!stepper.structured_coupling());
+    let mut state = start_state::<f64>();
+    c.bench_function("upde_step_16_f64_dense_k", |b| {
+        b.iter(|| {
+            stepper.step(black_box(&mut state)).unwrap();
+        })
+    });
+}
+
 fn upde_step(c: &mut Criterion) {
     bench_step::<f64>(c, "upde_step_16_f64", 0.05);
     bench_step::<f64>(c, "upde_step_16_f64_noise_free", 0.0);
+    bench_dense_k(c);
     bench_step_mode::<f64>(c, "upde_step_16_f64_noise_free_drawing", 0.0, false);
     bench_step::<f32>(c, "upde_step_16_f32", 0.05);
     bench_step::<f32>(c, "upde_step_16_f32_noise_free", 0.0);

@@ -18,13 +18,17 @@
 //! sums), a wide exact integer for fixed point.
 
 mod accumulator;
+mod fast_log;
 mod fast_trig;
 mod fixed;
 mod float;
 mod phase;
 
 pub use accumulator::{Accumulator, IntAccumulator, NeumaierSum, PlainSum};
-pub use fast_trig::sin_cos_fast;
+pub use fast_log::ln_fast;
+pub(crate) use fast_log::ln_normal;
+pub(crate) use fast_trig::cos_in_range;
+pub use fast_trig::{FAST_TRIG_MAX, sin_cos_batch, sin_cos_fast};
 pub use fixed::Q16;
 pub use phase::{BinaryAngle, F32Increment, PhaseBackend, Q16Increment, RadianIncrement, wrap_radians};
 

@@ -11,6 +11,7 @@
 //! | [`error`] | [`PhysicsError`], with the reference's messages |
 
 pub mod constants;
+mod coupling;
 pub mod error;
 pub mod l16;
 pub mod sec;

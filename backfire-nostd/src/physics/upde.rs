@@ -12,7 +12,13 @@
 //! * **O(N) trigonometry.** `sin(θ_m − θ_n) = sin θ_m cos θ_n − cos θ_m sin θ_n`,
 //!   so a step needs the sines and cosines of the N phases (cached in the
 //!   state: the previous step already computed them for R) and two
-//!   mat-vec products instead of N² sines.
+//!   mat-vec products instead of N² sines. For the canonical K (an
+//!   exponential `b·q^{|n−m|}` with six anchor pairs) the f64 backend
+//!   replaces the mat-vecs by O(N) recursions (`physics::coupling`).
+//! * **SIMD f64 step** (`notes/upde-perf.md`): table sine/cosine,
+//!   branch-free `ln` and batched normals ([`SimpleRng::fill_normals`]),
+//!   within a few ulp of `libm`, so the results agree with the reference to
+//!   rounding, not bit for bit.
 //! * **In place, no allocation**: [`UPDEStepper::step`] updates a
 //!   [`UPDEState`] of fixed arrays.
 //! * **Explicit seed**: the RNG is passed in; the std layer seeds from the
@@ -41,6 +47,7 @@
 use crate::check::{ParamError, check_finite, check_non_negative, check_positive};
 use crate::num::{Accumulator, NeumaierSum, PhaseBackend, Transcendental};
 use crate::physics::constants::{KNM, N_LAYERS, OMEGA_N};
+use crate::physics::coupling::CouplingPlan;
 use crate::physics::error::PhysicsError;
 use crate::rng::SimpleRng;
 
@@ -309,10 +316,18 @@ impl<T: PhaseBackend, const N: usize> UPDEState<T, N> {
 
     fn refresh_trig(&mut self) {
         let (mut s, mut c) = (T::ZERO, T::ZERO);
-        for ((phase, sin), cos) in self.theta.iter().zip(self.sin.iter_mut()).zip(self.cos.iter_mut()) {
-            (*sin, *cos) = T::phase_sin_cos(*phase);
-            s = s + *sin;
-            c = c + *cos;
+        if T::BATCHED {
+            T::phase_sin_cos_batch(&self.theta, &mut self.sin, &mut self.cos);
+            for (&sin, &cos) in self.sin.iter().zip(&self.cos) {
+                s = s + sin;
+                c = c + cos;
+            }
+        } else {
+            for ((phase, sin), cos) in self.theta.iter().zip(self.sin.iter_mut()).zip(self.cos.iter_mut()) {
+                (*sin, *cos) = T::phase_sin_cos(*phase);
+                s = s + *sin;
+                c = c + *cos;
+            }
         }
         self.r_global = order_parameter_from_sums(s, c, N);
     }
@@ -323,10 +338,9 @@ impl<T: PhaseBackend, const N: usize> UPDEState<T, N> {
 pub struct UPDEStepper<T: PhaseBackend, const N: usize = N_LAYERS> {
     params: UPDEParams<N>,
     omega: [T; N],
-    /// K transposed (`knm_t[m][n] = K[n][m]`), so the mat-vec runs over
-    /// contiguous columns with N independent accumulators (vectorisable)
-    /// while each row still sums in index order m = 0..N.
-    knm_t: [[T; N]; N],
+    /// How K multiplies the sine and cosine vectors (dense, or O(N) for
+    /// the exponential shape of the canonical matrix).
+    coupling: CouplingPlan<T, N>,
     field_pressure: T,
     increments: [T::Increment; N],
     rng: SimpleRng,
@@ -354,7 +368,7 @@ impl<T: PhaseBackend, const N: usize> UPDEStepper<T, N> {
         let mut stepper = UPDEStepper {
             params,
             omega: [T::ZERO; N],
-            knm_t: [[T::ZERO; N]; N],
+            coupling: CouplingPlan::new(&params.knm),
             field_pressure: T::ZERO,
             increments: [T::Increment::default(); N],
             rng,
@@ -374,7 +388,7 @@ impl<T: PhaseBackend, const N: usize> UPDEStepper<T, N> {
     pub fn set_params(&mut self, params: UPDEParams<N>) {
         self.params = params;
         self.omega = params.omega.map(T::from_f64);
-        self.knm_t = core::array::from_fn(|m| core::array::from_fn(|n| T::from_f64(params.knm[n][m])));
+        self.coupling = CouplingPlan::new(&params.knm);
         self.field_pressure = T::from_f64(params.field_pressure);
         let noise_scale = params.noise_amplitude * libm::sqrt(params.dt);
         self.increments = params.omega.map(|w| T::increment(w, params.dt, noise_scale));
@@ -422,6 +436,13 @@ impl<T: PhaseBackend, const N: usize> UPDEStepper<T, N> {
         Ok(())
     }
 
+    /// Whether K is multiplied with the O(N) recursion for the canonical
+    /// exponential shape (true for the canonical matrix on the `f64`
+    /// backend) rather than the dense N² product; see `notes/upde-perf.md`.
+    pub fn structured_coupling(&self) -> bool {
+        self.coupling.is_structured()
+    }
+
     /// The noise generator (its state tells where the stream is).
     pub fn rng(&self) -> &SimpleRng {
         &self.rng
@@ -437,37 +458,46 @@ impl<T: PhaseBackend, const N: usize> UPDEStepper<T, N> {
     /// the noise stream untouched) if the parameters are so large that the
     /// velocities overflow.
     pub fn step(&mut self, state: &mut UPDEState<T, N>) -> Result<(), PhysicsError> {
-        let mut rng = self.rng;
-        let mut next = state.theta;
-        let mut drift = [T::ZERO; N];
-        // Σ_m K[n][m]·sin(θ_m − θ_n) = cos θ_n·Σ_m K[n][m] s_m − sin θ_n·Σ_m K[n][m] c_m
+        // Σ_m K[n][m]·sin(θ_m − θ_n) = cos θ_n·Σ_m K[n][m] s_m − sin θ_n·Σ_m K[n][m] c_m.
+        // Computed between drawing the noise words (a serial xorshift chain)
+        // and transforming them, so the CPU overlaps the two.
         let (mut ks, mut kc) = ([T::ZERO; N], [T::ZERO; N]);
-        for ((col, &s_m), &c_m) in self.knm_t.iter().zip(&state.sin).zip(&state.cos) {
-            for ((&k, a), b) in col.iter().zip(ks.iter_mut()).zip(kc.iter_mut()) {
-                *a = *a + k * s_m;
-                *b = *b + k * c_m;
-            }
-        }
+        let mut coupling = || self.coupling.apply(&state.sin, &state.cos, &mut ks, &mut kc);
         // One normal per oscillator in index order, even when σ = 0 (unless
-        // the non-compatible skip mode is on). Drawn up front: the draws are
-        // independent of each other, so the CPU can overlap them.
+        // the non-compatible skip mode is on).
+        let mut rng = self.rng;
         let mut xi = [T::ZERO; N];
         if self.draw_noise {
-            for x in xi.iter_mut() {
-                *x = T::standard_normal(&mut rng);
+            T::standard_normals_around(&mut rng, &mut xi, coupling);
+        } else {
+            coupling();
+        }
+        let mut drift = [T::ZERO; N];
+        let mut next = state.theta;
+        let valid = if T::BATCHED {
+            // Stage by stage over all oscillators (SIMD lanes).
+            let mut variable = [T::ZERO; N];
+            let rows = self.omega.iter().zip(ks.iter().zip(&kc)).zip(state.sin.iter().zip(&state.cos));
+            for (((&omega, (&ks_n, &kc_n)), (&s_n, &c_n)), (d, v)) in
+                rows.zip(drift.iter_mut().zip(variable.iter_mut()))
+            {
+                (*d, *v) = self.drift(omega, ks_n, kc_n, s_n, c_n);
             }
-        }
-        let rows = self.omega.iter().zip(&self.increments).zip(ks.iter().zip(&kc)).zip(&xi);
-        let per_osc = state.sin.iter().zip(&state.cos).zip(next.iter_mut()).zip(drift.iter_mut());
-        for ((((&omega, inc), (&ks_n, &kc_n)), &xi_n), (((&s_n, &c_n), phase), drift_n)) in rows.zip(per_osc)
-        {
-            let coupling = c_n * ks_n - s_n * kc_n;
-            let field = self.field_pressure * c_n;
-            let d = omega + coupling + field;
-            *phase = T::advance(*phase, inc, d, coupling + field, xi_n);
-            *drift_n = d;
-        }
-        if drift.iter().any(|d| !d.is_finite()) || next.iter().any(|&p| !T::phase_is_finite(p)) {
+            T::advance_batch(&mut next, &self.increments, &drift, &variable, &xi)
+        } else {
+            // Oscillator by oscillator: no intermediate arrays on scalar cores.
+            let rows = self.omega.iter().zip(&self.increments).zip(ks.iter().zip(&kc)).zip(&xi);
+            let per_osc = state.sin.iter().zip(&state.cos).zip(next.iter_mut()).zip(drift.iter_mut());
+            for ((((&omega, inc), (&ks_n, &kc_n)), &xi_n), (((&s_n, &c_n), phase), drift_n)) in
+                rows.zip(per_osc)
+            {
+                let (d, variable) = self.drift(omega, ks_n, kc_n, s_n, c_n);
+                *phase = T::advance(*phase, inc, d, variable, xi_n);
+                *drift_n = d;
+            }
+            !(drift.iter().any(|d| !d.is_finite()) || next.iter().any(|&p| !T::phase_is_finite(p)))
+        };
+        if !valid {
             return Err(PhysicsError::NonFiniteResult);
         }
         self.rng = rng;
@@ -477,6 +507,15 @@ impl<T: PhaseBackend, const N: usize> UPDEStepper<T, N> {
         state.step_count = state.step_count.saturating_add(1);
         state.refresh_trig();
         Ok(())
+    }
+
+    /// `(drift, drift − ω)` of one oscillator:
+    /// `ω + Σ_m K[n][m]·sin(θ_m − θ_n) + F·cos θ_n` from the coupling sums.
+    #[inline(always)]
+    fn drift(&self, omega: T, ks_n: T, kc_n: T, s_n: T, c_n: T) -> (T, T) {
+        let coupling = c_n * ks_n - s_n * kc_n;
+        let field = self.field_pressure * c_n;
+        (omega + coupling + field, coupling + field)
     }
 
     /// `n_steps` steps in place. On error the state holds the last
@@ -610,6 +649,15 @@ mod tests {
         assert_ne!(a.theta_radians(), b.theta_radians());
         let mut rng2 = SimpleRng::new(11);
         assert_eq!(UPDEState::<f64>::random(&mut rng2), a);
+    }
+
+    #[test]
+    fn mcu_backends_fit_the_firmware_budget() {
+        // The firmware keeps a 16-oscillator stepper and its state in 4 KiB;
+        // the structured coupling must cost them nothing.
+        use core::mem::size_of;
+        assert!(size_of::<UPDEStepper<f32>>() + size_of::<UPDEState<f32>>() <= 4096);
+        assert!(size_of::<UPDEStepper<Q16>>() + size_of::<UPDEState<Q16>>() <= 4096);
     }
 
     #[test]
