@@ -34,7 +34,6 @@ pub use limits::{HardLimit, ParamError, ScoreLimits, StreamingLimits, WeightErro
 pub use monitor::{StorageTooSmall, StreamMonitor};
 pub use score::{CoherenceScore, clamp_score, divergence};
 pub use verdict::{HaltReason, Verdict};
-pub use window::ScoreWindow;
 
 /// The string the basic kernel's `stream_output` returns on a halt.
 pub const SAFETY_INTERRUPT: &str = "[KERNEL INTERRUPT: COHERENCE LIMIT EXCEEDED]";

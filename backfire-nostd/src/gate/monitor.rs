@@ -87,8 +87,7 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> StreamMonitor<T, S> {
         if provided < needed {
             return Err(StorageTooSmall { needed, provided });
         }
-        let window =
-            ScoreWindow::new(storage, needed, limits.window_size() as u32, limits.window_threshold());
+        let window = ScoreWindow::new(storage, limits.window_size() as u32, limits.window_threshold());
         Ok(StreamMonitor { limits, window, halted: None })
     }
 
@@ -118,9 +117,11 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> StreamMonitor<T, S> {
         // The window sees the score clamped into [0, 1]: one wild value
         // (a callback returning 5.0) cannot hide a run of low scores, and
         // bounded terms keep the running sums exact enough (see `num`).
-        self.window.push(score.clamp_to(T::ZERO, T::ONE));
-        if let Some(average) = self.window.mean_below() {
-            return Err(HaltReason::WindowAverage { average, threshold: self.limits.window_threshold() });
+        let window_size = self.limits.window_size() as u32;
+        self.window.push(score.clamp_to(T::ZERO, T::ONE), window_size);
+        let threshold = self.limits.window_threshold();
+        if let Some(average) = self.window.mean_below(window_size, threshold) {
+            return Err(HaltReason::WindowAverage { average, threshold });
         }
         if let Some(drop) = self.window.drop_over(self.limits.trend_window()) {
             let threshold = self.limits.trend_threshold();
@@ -152,7 +153,7 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> StreamMonitor<T, S> {
     /// Mean of the full window, once `window_size` scores were accepted.
     #[inline]
     pub fn window_mean(&self) -> Option<T> {
-        self.window.window_mean()
+        self.window.window_mean(self.limits.window_size() as u32)
     }
 
     /// Gives the storage back.

@@ -25,18 +25,19 @@ use crate::num::{Accumulator, Real};
 
 /// Ring buffer of the most recent scores of a stream, with the block-sum
 /// window mean and the trend endpoints.
+///
+/// Every slot of the storage is part of the ring (the monitor checks it
+/// holds at least `max(window_size, trend_window)`). The window length is
+/// not stored here: the monitor passes its validated `window_size` to each
+/// call, so a device keeps it once.
 #[derive(Clone, Debug)]
-pub struct ScoreWindow<T: Real, S> {
+pub(crate) struct ScoreWindow<T: Real, S> {
     storage: S,
-    /// The window threshold and what the window sum is compared with.
-    threshold: T,
+    /// What the window sum is compared with (from the window threshold).
     cutoff: <T::Accumulator as Accumulator<T>>::Cutoff,
-    /// Slots in use: `max(window_size, trend_window)`.
-    capacity: usize,
-    window_size: u32,
     /// Next slot to write.
     head: usize,
-    /// Number of valid scores, saturating at `capacity`.
+    /// Number of valid scores, saturating at the capacity.
     len: usize,
     /// Scores pushed in the current block, in `0..=window_size`.
     block_pos: u32,
@@ -46,17 +47,12 @@ pub struct ScoreWindow<T: Real, S> {
 }
 
 impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ScoreWindow<T, S> {
-    /// A window over `storage`, which must hold at least `capacity` scores
-    /// (checked by the caller, [`super::StreamMonitor::new`]), for means
+    /// A window over `storage` for means over `window_size` (≥ 1) scores
     /// compared with `threshold`.
-    pub(crate) fn new(storage: S, capacity: usize, window_size: u32, threshold: T) -> Self {
-        let window_size = window_size.max(1);
+    pub(crate) fn new(storage: S, window_size: u32, threshold: T) -> Self {
         ScoreWindow {
             storage,
-            threshold,
-            cutoff: T::Accumulator::cutoff(threshold, window_size),
-            capacity: capacity.max(1),
-            window_size,
+            cutoff: T::Accumulator::cutoff(threshold, window_size.max(1)),
             head: 0,
             len: 0,
             block_pos: 0,
@@ -66,8 +62,14 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ScoreWindow<T, S> {
         }
     }
 
+    /// Slots in the ring.
+    #[inline]
+    fn capacity(&self) -> usize {
+        self.storage.as_ref().len()
+    }
+
     /// Forgets every score (start of a new stream).
-    pub fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.head = 0;
         self.len = 0;
         self.block_pos = 0;
@@ -76,38 +78,27 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ScoreWindow<T, S> {
         self.fill = Default::default();
     }
 
-    /// Number of scores remembered (at most the capacity).
-    #[inline]
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    /// `true` before the first score.
-    #[inline]
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
     /// Records a score. Constant work.
     #[inline]
-    pub fn push(&mut self, score: T) {
-        let ws = self.window_size as usize;
-        if self.block_pos == self.window_size {
+    pub(crate) fn push(&mut self, score: T, window_size: u32) {
+        let ws = window_size.max(1);
+        if self.block_pos >= ws {
             self.total = self.fill;
             self.fill = Default::default();
             self.evicted = Default::default();
             self.block_pos = 0;
         }
-        if self.len >= ws {
+        if self.len >= ws as usize {
             // The score leaving the window is `window_size` slots back.
-            let leaving = self.get_back(ws);
+            let leaving = self.get_back(ws as usize);
             self.evicted.add(leaving);
         }
+        let capacity = self.capacity();
         if let Some(slot) = self.storage.as_mut().get_mut(self.head) {
             *slot = score;
         }
-        self.head = if self.head + 1 == self.capacity { 0 } else { self.head + 1 };
-        self.len = (self.len + 1).min(self.capacity);
+        self.head = if self.head + 1 >= capacity { 0 } else { self.head + 1 };
+        self.len = (self.len + 1).min(capacity);
         self.fill.add(score);
         self.block_pos += 1;
     }
@@ -116,63 +107,47 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ScoreWindow<T, S> {
     /// newest). Returns zero for `k` outside `1..=capacity`.
     #[inline]
     fn get_back(&self, k: usize) -> T {
-        if k == 0 || k > self.capacity {
+        let capacity = self.capacity();
+        if k == 0 || k > capacity {
             return T::ZERO;
         }
-        let index = if self.head >= k { self.head - k } else { self.head + self.capacity - k };
+        let index = if self.head >= k { self.head - k } else { self.head + capacity - k };
         self.storage.as_ref().get(index).copied().unwrap_or(T::ZERO)
     }
 
-    /// The newest score.
-    #[inline]
-    pub fn last(&self) -> Option<T> {
-        (self.len > 0).then(|| self.get_back(1))
-    }
-
     /// Mean of the last `window_size` scores, once that many were pushed,
-    /// if it is strictly below the window threshold.
+    /// if it is strictly below `threshold` (the window threshold this
+    /// window was made for).
     #[inline]
-    pub fn mean_below(&self) -> Option<T> {
-        if self.len < self.window_size as usize {
+    pub(crate) fn mean_below(&self, window_size: u32, threshold: T) -> Option<T> {
+        let ws = window_size.max(1);
+        if self.len < ws as usize {
             return None;
         }
-        T::Accumulator::mean_below(
-            &self.total,
-            &self.evicted,
-            &self.fill,
-            self.window_size,
-            self.threshold,
-            self.cutoff,
-        )
+        T::Accumulator::mean_below(&self.total, &self.evicted, &self.fill, ws, threshold, self.cutoff)
     }
 
     /// Mean of the last `window_size` scores, once that many were pushed.
-    pub fn window_mean(&self) -> Option<T> {
-        if self.len < self.window_size as usize {
+    pub(crate) fn window_mean(&self, window_size: u32) -> Option<T> {
+        let ws = window_size.max(1);
+        if self.len < ws as usize {
             return None;
         }
         // Below a threshold nothing reaches (an upper bound of any mean).
         let above_all = T::from_f64(f64::INFINITY);
-        let cutoff = T::Accumulator::cutoff(above_all, self.window_size);
-        T::Accumulator::mean_below(
-            &self.total,
-            &self.evicted,
-            &self.fill,
-            self.window_size,
-            above_all,
-            cutoff,
-        )
+        let cutoff = T::Accumulator::cutoff(above_all, ws);
+        T::Accumulator::mean_below(&self.total, &self.evicted, &self.fill, ws, above_all, cutoff)
     }
 
     /// `score[len − span] − score[len − 1]`, once `span` scores were pushed
     /// (`2 <= span <= capacity`).
     #[inline]
-    pub fn drop_over(&self, span: usize) -> Option<T> {
+    pub(crate) fn drop_over(&self, span: usize) -> Option<T> {
         (span >= 1 && span <= self.len).then(|| self.get_back(span) - self.get_back(1))
     }
 
     /// Gives the storage back.
-    pub fn into_storage(self) -> S {
+    pub(crate) fn into_storage(self) -> S {
         self.storage
     }
 }
@@ -189,71 +164,84 @@ mod tests {
     #[test]
     fn mean_matches_naive_resum_over_many_blocks() {
         let ws = 7;
-        let mut w = ScoreWindow::<f64, _>::new([0.0; 9], 9, ws as u32, 0.0);
+        let mut w = ScoreWindow::<f64, _>::new([0.0; 9], ws, 0.0);
         let mut xs = [0.0; 1000];
         for i in 0..xs.len() {
             let x = ((i * 37) % 101) as f64 / 101.0;
             xs[i] = x;
-            w.push(x);
-            if i + 1 >= ws {
-                let m = w.window_mean().unwrap();
-                assert!((m - naive_mean(&xs[..=i], ws)).abs() < 1e-15, "at {i}");
+            w.push(x, ws);
+            if i + 1 >= ws as usize {
+                let m = w.window_mean(ws).unwrap();
+                assert!((m - naive_mean(&xs[..=i], ws as usize)).abs() < 1e-15, "at {i}");
             } else {
-                assert!(w.window_mean().is_none());
+                assert!(w.window_mean(ws).is_none());
             }
         }
     }
 
     #[test]
     fn no_drift_after_a_million_tokens() {
-        let mut w = ScoreWindow::<f32, _>::new([0.0f32; 10], 10, 10, 0.0);
+        let mut w = ScoreWindow::<f32, _>::new([0.0f32; 10], 10, 0.0);
         for i in 0..1_000_000u32 {
-            w.push(if i % 2 == 0 { 0.1 } else { 0.7 });
+            w.push(if i % 2 == 0 { 0.1 } else { 0.7 }, 10);
         }
         // The last ten scores alternate: mean is exactly (0.1 + 0.7) / 2.
-        assert!((w.window_mean().unwrap() - 0.4).abs() < 1e-7);
+        assert!((w.window_mean(10).unwrap() - 0.4).abs() < 1e-7);
     }
 
     #[test]
     fn fixed_point_mean_is_exact() {
-        let mut w = ScoreWindow::<Q16, _>::new([Q16::ZERO; 4], 4, 4, Q16::from_bits(9998));
+        let threshold = Q16::from_bits(9998);
+        let mut w = ScoreWindow::<Q16, _>::new([Q16::ZERO; 4], 4, threshold);
         for i in 0..10_000 {
-            w.push(Q16::from_bits(i % 65536));
+            w.push(Q16::from_bits(i % 65536), 4);
         }
         // (9996 + 9997 + 9998 + 9999) / 4 = 9997.5 LSB, floored.
-        assert_eq!(w.window_mean().unwrap().to_bits(), 9997);
-        // The comparison itself is exact: the mean 9997.5 LSB is below 9998
-        // but not below 9997.
-        assert!(w.mean_below().is_some());
-        let mut w9997 = ScoreWindow::<Q16, _>::new([Q16::ZERO; 4], 4, 4, Q16::from_bits(9997));
+        assert_eq!(w.window_mean(4).unwrap().to_bits(), 9997);
+        // The comparison itself is exact: 9997.5 LSB is below 9998 but not
+        // below 9997.
+        assert!(w.mean_below(4, threshold).is_some());
+        let low = Q16::from_bits(9997);
+        let mut w = ScoreWindow::<Q16, _>::new([Q16::ZERO; 4], 4, low);
         for i in 9996..10_000 {
-            w9997.push(Q16::from_bits(i));
+            w.push(Q16::from_bits(i), 4);
         }
-        assert!(w9997.mean_below().is_none());
+        assert!(w.mean_below(4, low).is_none());
     }
 
     #[test]
     fn trend_reads_the_window_ends() {
-        let mut w = ScoreWindow::<f64, _>::new([0.0; 5], 5, 3, 0.0);
+        let mut w = ScoreWindow::<f64, _>::new([0.0; 5], 3, 0.0);
         for x in [0.9, 0.8, 0.7, 0.5] {
-            w.push(x);
+            w.push(x, 3);
         }
         assert!((w.drop_over(3).unwrap() - 0.3).abs() < 1e-12);
         assert!((w.drop_over(4).unwrap() - 0.4).abs() < 1e-12);
         assert_eq!(w.drop_over(5), None);
-        assert_eq!(w.last(), Some(0.5));
+        assert_eq!(w.drop_over(1), Some(0.0));
+    }
+
+    #[test]
+    fn storage_larger_than_needed_is_one_bigger_ring() {
+        let mut w = ScoreWindow::<f64, _>::new([0.0; 16], 3, 0.0);
+        for i in 0..100 {
+            w.push(f64::from(i % 10) / 10.0, 3);
+        }
+        // Last three: 0.7, 0.8, 0.9.
+        assert!((w.window_mean(3).unwrap() - 0.8).abs() < 1e-12);
+        assert!((w.drop_over(16).unwrap() - (0.4 - 0.9)).abs() < 1e-12);
     }
 
     #[test]
     fn clear_forgets_everything() {
-        let mut w = ScoreWindow::<f64, _>::new([0.0; 2], 2, 2, 0.0);
-        w.push(0.1);
-        w.push(0.2);
+        let mut w = ScoreWindow::<f64, _>::new([0.0; 2], 2, 0.0);
+        w.push(0.1, 2);
+        w.push(0.2, 2);
         w.clear();
-        assert!(w.is_empty());
-        assert_eq!(w.window_mean(), None);
-        w.push(0.9);
-        w.push(0.9);
-        assert_eq!(w.window_mean(), Some(0.9));
+        assert_eq!(w.window_mean(2), None);
+        assert_eq!(w.drop_over(1), None);
+        w.push(0.9, 2);
+        w.push(0.9, 2);
+        assert_eq!(w.window_mean(2), Some(0.9));
     }
 }
