@@ -24,25 +24,40 @@ import director_ai
 ROWS: list[tuple[str, str, float]] = []
 
 
-def measure(section: str, name: str, fn: Callable[[], object], quick: bool) -> float:
-    """Median µs per call of ``fn``."""
+def _calibrate(fn: Callable[[], object], quick: bool) -> int:
     number = 1
-    while True:  # calibrate: each sample runs ≥ ~20 ms
-        t = timeit.timeit(fn, number=number)
-        if t >= (0.005 if quick else 0.02) or number >= 1 << 20:
+    while number < 1 << 20:  # each sample runs ≥ ~5 ms (quick: ~1 ms)
+        if timeit.timeit(fn, number=number) >= (0.001 if quick else 0.005):
             break
         number *= 2
-    samples = timeit.repeat(fn, number=number, repeat=5 if quick else 15)
-    us = statistics.median(samples) / number * 1e6
-    ROWS.append((section, name, us))
-    print(f"{section:10s} {name:48s} {us:12.3f} µs", flush=True)
-    return us
+    return number
+
+
+def measure_group(section: str, cases: list[tuple[str, Callable[[], object]]], quick: bool) -> None:
+    """Median µs per call of each case. Samples of the cases are taken in
+    turn (round robin), so every case sees the same machine conditions and
+    the ratios between them are meaningful even on a noisy machine."""
+    numbers = [_calibrate(fn, quick) for _, fn in cases]
+    samples: list[list[float]] = [[] for _ in cases]
+    for _ in range(7 if quick else 21):
+        for (_, fn), number, out in zip(cases, numbers, samples):
+            out.append(timeit.timeit(fn, number=number) / number * 1e6)
+    for (name, _), out in zip(cases, samples):
+        us = statistics.median(out)
+        ROWS.append((section, name, us))
+        print(f"{section:10s} {name:48s} {us:12.3f} µs", flush=True)
+
+
+def measure(section: str, name: str, fn: Callable[[], object], quick: bool) -> None:
+    """One case on its own."""
+    measure_group(section, [(name, fn)], quick)
 
 
 def bench_gate(quick: bool) -> None:
     const = lambda token: 0.85  # noqa: E731 - the reference's benchmark callback
     for n in (10, 100, 1000):
         tokens = ["token "] * n
+        frozen = tuple(tokens)
         values = [0.85] * n
         try:
             import numpy
@@ -57,19 +72,29 @@ def bench_gate(quick: bool) -> None:
             for t in tokens:
                 const(t)
 
-        measure("gate", f"bare_python_loop_{n}tok (floor)", bare_loop, quick)
-        measure("gate", f"rust_safety_kernel_{n}tok", lambda: rust_safety.stream_output(tokens, const), quick)
-        measure("gate", f"rust_streaming_kernel_{n}tok", lambda: rust_stream.stream_tokens(tokens, const), quick)
-        measure("gate", f"rust_safety_batch_{n}tok", lambda: rust_safety.stream_scores(tokens, values), quick)
-        measure("gate", f"rust_streaming_batch_list_{n}tok", lambda: rust_stream.stream_scores(tokens, values), quick)
-        measure("gate", f"rust_streaming_batch_numpy_{n}tok", lambda: rust_stream.stream_scores(tokens, array), quick)
-        measure("gate", f"python_safety_kernel_{n}tok", lambda: py_safety.stream_output(tokens, const), quick)
-        measure("gate", f"python_streaming_kernel_{n}tok", lambda: py_stream.stream_tokens(tokens, const), quick)
+        measure_group(
+            "gate",
+            [
+                (f"bare_python_loop_{n}tok (floor)", bare_loop),
+                (f"rust_safety_kernel_{n}tok", lambda: rust_safety.stream_output(tokens, const)),
+                (f"rust_streaming_kernel_{n}tok", lambda: rust_stream.stream_tokens(tokens, const)),
+                (f"rust_safety_batch_{n}tok", lambda: rust_safety.stream_scores(tokens, values)),
+                (f"rust_streaming_batch_list_{n}tok", lambda: rust_stream.stream_scores(tokens, values)),
+                (f"rust_streaming_batch_numpy_{n}tok", lambda: rust_stream.stream_scores(tokens, array)),
+                (f"rust_streaming_batch_tuple_numpy_{n}tok", lambda: rust_stream.stream_scores(frozen, array)),
+                (f"python_safety_kernel_{n}tok", lambda: py_safety.stream_output(tokens, const)),
+                (f"python_streaming_kernel_{n}tok", lambda: py_stream.stream_tokens(tokens, const)),
+            ],
+            quick,
+        )
     scorer = bk.CoherenceScorer()
     py_scorer = director_ai.CoherenceScorer()
     sky = ("What color is the sky?", "The sky is blue, consistent with reality")
-    measure("gate", "rust_scorer_review", lambda: scorer.review(*sky), quick)
-    measure("gate", "python_scorer_review", lambda: py_scorer.review(*sky), quick)
+    measure_group(
+        "gate",
+        [("rust_scorer_review", lambda: scorer.review(*sky)), ("python_scorer_review", lambda: py_scorer.review(*sky))],
+        quick,
+    )
 
 
 def bench_physics(quick: bool) -> None:
@@ -118,23 +143,18 @@ SECTIONS: dict[str, Callable[[bool], None]] = {
 }
 
 
-def ratio(a: str, b: str) -> float:
-    values = {name: us for _, name, us in ROWS}
-    return values[a] / values[b]
-
-
 def summary() -> None:
-    names = {name for _, name, _ in ROWS}
-    print("\nratios (same run):")
+    values = {name: us for _, name, us in ROWS}
+    print("\nratios (same run, round-robin samples):")
     for n in (10, 100, 1000):
         floor = f"bare_python_loop_{n}tok (floor)"
         for kind in ("streaming_kernel", "safety_kernel"):
             rust = f"rust_{kind}_{n}tok"
-            if {rust, floor} <= names:
-                print(f"  {rust:40s} / bare loop       = {ratio(rust, floor):6.2f}x")
+            if {rust, floor} <= values.keys():
+                print(f"  {rust:40s} / bare loop = {values[rust] / values[floor]:6.2f}x")
         py, rust = f"python_streaming_kernel_{n}tok", f"rust_streaming_kernel_{n}tok"
-        if {py, rust} <= names:
-            print(f"  {py:40s} / rust            = {ratio(py, rust):6.1f}x")
+        if {py, rust} <= values.keys():
+            print(f"  {py:40s} / rust      = {values[py] / values[rust]:6.1f}x")
 
 
 def main() -> int:

@@ -97,7 +97,9 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> StreamMonitor<T, S> {
     /// once the window is full, its mean against the window threshold; then,
     /// once `trend_window` scores are in, the drop from the first to the last
     /// of them against the trend threshold. All comparisons are strict.
-    #[inline]
+    // Always inlined: the caller's token loop then keeps the window's
+    // sums in registers instead of reloading them for every token.
+    #[inline(always)]
     pub fn push(&mut self, score: T) -> Verdict<T> {
         if let Some(reason) = self.halted {
             return Verdict::Halt(reason);
@@ -111,7 +113,9 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> StreamMonitor<T, S> {
         }
     }
 
-    #[inline]
+    // Always inlined: the caller's token loop then keeps the window's
+    // sums in registers instead of reloading them for every token.
+    #[inline(always)]
     fn check(&mut self, score: T) -> Result<(), HaltReason<T>> {
         self.limits.hard_limit().check(score)?;
         // The window sees the score clamped into [0, 1]: one wild value

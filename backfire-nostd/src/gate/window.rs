@@ -79,7 +79,9 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ScoreWindow<T, S> {
     }
 
     /// Records a score. Constant work.
-    #[inline]
+    // Always inlined: the caller's token loop then keeps the window's
+    // sums in registers instead of reloading them for every token.
+    #[inline(always)]
     pub(crate) fn push(&mut self, score: T, window_size: u32) {
         let ws = window_size.max(1);
         if self.block_pos >= ws {
@@ -105,7 +107,9 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ScoreWindow<T, S> {
 
     /// The score pushed `k` pushes before the next one (`k = 1` is the
     /// newest). Returns zero for `k` outside `1..=capacity`.
-    #[inline]
+    // Always inlined: the caller's token loop then keeps the window's
+    // sums in registers instead of reloading them for every token.
+    #[inline(always)]
     fn get_back(&self, k: usize) -> T {
         let capacity = self.capacity();
         if k == 0 || k > capacity {
@@ -118,7 +122,9 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ScoreWindow<T, S> {
     /// Mean of the last `window_size` scores, once that many were pushed,
     /// if it is strictly below `threshold` (the window threshold this
     /// window was made for).
-    #[inline]
+    // Always inlined: the caller's token loop then keeps the window's
+    // sums in registers instead of reloading them for every token.
+    #[inline(always)]
     pub(crate) fn mean_below(&self, window_size: u32, threshold: T) -> Option<T> {
         let ws = window_size.max(1);
         if self.len < ws as usize {
@@ -141,7 +147,9 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ScoreWindow<T, S> {
 
     /// `score[len − span] − score[len − 1]`, once `span` scores were pushed
     /// (`2 <= span <= capacity`).
-    #[inline]
+    // Always inlined: the caller's token loop then keeps the window's
+    // sums in registers instead of reloading them for every token.
+    #[inline(always)]
     pub(crate) fn drop_over(&self, span: usize) -> Option<T> {
         (span >= 1 && span <= self.len).then(|| self.get_back(span) - self.get_back(1))
     }
