@@ -10,8 +10,7 @@
 //!
 //! Accuracy: below 1 ulp (the algorithm's published bound), and within
 //! 1 ulp of `libm::log` at every one of the ~2.6 million points of the
-//! tests (bit-identical at more than 99.9 % of them); see
-//! `notes/upde-perf.md`.
+//! tests (bit-identical at more than 99.9 % of them).
 
 #![allow(clippy::excessive_precision)] // constants as published
 

@@ -6,7 +6,7 @@
 //! | backend | phase type | why |
 //! |---|---|---|
 //! | `f64` | radians in `[0, 2π)` | reference parity: the step is the reference's formula, wrapped by a Euclidean remainder that never returns 2π |
-//! | `f32` | [`BinaryAngle`] | an `f32` radian near 2π has an ulp of 4.8e-7 rad, up to 0.8 % of the slowest layer's step, with a systematic bias; measured in `notes/physics.md` |
+//! | `f32` | [`BinaryAngle`] | an `f32` radian near 2π has an ulp of 4.8e-7 rad, up to 0.8 % of the slowest layer's step, with a systematic bias: measured against `f64` over 1000 noise-free steps, f32 radians drift 1.7e-4 rad, f32 with binary angles 1.1e-6 rad |
 //! | [`Q16`] | [`BinaryAngle`] | Q16.16 radians have 1.5e-5 rad resolution, half the slowest layer's step |
 //!
 //! A [`BinaryAngle`] is a `u32` with 2^32 = one turn (LSB = 1.46e-9 rad):

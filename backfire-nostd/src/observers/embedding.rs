@@ -262,7 +262,7 @@ impl<T: Real> PointSet<T> for PointCloud<'_, T> {
 
     /// Sum `(c, k)` is channel `c` over the `W` times from `lag_time(k)`,
     /// summed oldest first — the same order as point by point — with the
-    /// sums of [`LANES`] channels side by side so that the additions
+    /// sums of `LANES` (4) channels side by side so that the additions
     /// overlap.
     fn accumulate(&self, sums: &mut [T]) {
         let (m, n, width) = (self.embed_dim, self.points, self.window.width);
@@ -290,7 +290,7 @@ impl<T: Real> PointSet<T> for PointCloud<'_, T> {
         }
     }
 
-    /// All points at once, [`GROUP`] coordinates per pass: `out[r]` still
+    /// All points at once, `GROUP` (6) coordinates per pass: `out[r]` still
     /// sums its coordinates in order, and each pass reads contiguous
     /// samples (one channel and lag per coordinate).
     fn squared_distances(&self, center: &[T], out: &mut [T]) {

@@ -12,7 +12,7 @@
 //! H is the entropy of a von Mises kernel density (κ = 2) of the phases on
 //! `n_eval = max(L, 16)` grid points.
 //!
-//! How this differs from the reference (see `notes/physics.md`):
+//! How this differs from the reference (see COMPATIBILITY.md):
 //!
 //! * `1 − cos(θ_i − θ_j) = 2 (sin(θ_i/2) cos(θ_j/2) − cos(θ_i/2) sin(θ_j/2))²`:
 //!   O(N) trigonometry, no cancellation, and exactly 0 for equal phases in

@@ -7,7 +7,7 @@
 //! θ'_n    = (θ_n + drift_n·dt + σ·√dt·ξ_n) mod 2π,   ξ_n ~ N(0, 1)
 //! ```
 //!
-//! Differences from the reference, all deliberate (see `notes/physics.md`):
+//! Differences from the reference, all deliberate (see COMPATIBILITY.md):
 //!
 //! * **O(N) trigonometry.** `sin(θ_m − θ_n) = sin θ_m cos θ_n − cos θ_m sin θ_n`,
 //!   so a step needs the sines and cosines of the N phases (cached in the
@@ -15,7 +15,7 @@
 //!   mat-vec products instead of N² sines. For the canonical K (an
 //!   exponential `b·q^{|n−m|}` with six anchor pairs) the f64 backend
 //!   replaces the mat-vecs by O(N) recursions (`physics::coupling`).
-//! * **SIMD f64 step** (`notes/upde-perf.md`): table sine/cosine,
+//! * **SIMD f64 step**: table sine/cosine,
 //!   branch-free `ln` and batched normals ([`SimpleRng::fill_normals`]),
 //!   within a few ulp of `libm`, so the results agree with the reference to
 //!   rounding, not bit for bit.
@@ -438,7 +438,7 @@ impl<T: PhaseBackend, const N: usize> UPDEStepper<T, N> {
 
     /// Whether K is multiplied with the O(N) recursion for the canonical
     /// exponential shape (true for the canonical matrix on the `f64`
-    /// backend) rather than the dense N² product; see `notes/upde-perf.md`.
+    /// backend) rather than the dense N² product; see `physics::coupling`.
     pub fn structured_coupling(&self) -> bool {
         self.coupling.is_structured()
     }
