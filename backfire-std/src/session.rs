@@ -240,14 +240,59 @@ impl TokenText {
     /// the reservation never aborts; the text then grows as needed).
     pub(crate) fn of<S: AsRef<str>>(tokens: &[S]) -> Self {
         let text_len = tokens.iter().fold(0usize, |n, t| n.saturating_add(t.as_ref().len()));
-        let mut text = String::new();
-        let _ = text.try_reserve_exact(text_len);
         let mut ends = Vec::with_capacity(tokens.len());
-        for token in tokens {
-            text.push_str(token.as_ref());
-            ends.push(text.len());
+        // Tokens are a few bytes each, where a `memcpy` call per token
+        // costs more than the copy: short tokens are copied with fixed-size
+        // moves into a zeroed buffer (one `calloc`), longer ones by slice.
+        let mut bytes = Vec::new();
+        if bytes.try_reserve_exact(text_len).is_ok() {
+            bytes.resize(text_len, 0);
+            let mut end = 0;
+            for token in tokens {
+                let token = token.as_ref().as_bytes();
+                let start = end;
+                end += token.len();
+                if let Some(slot) = bytes.get_mut(start..end) {
+                    copy_short(slot, token);
+                }
+                ends.push(end);
+            }
+        } else {
+            // A slice repeating one huge string: let the text grow as needed.
+            for token in tokens {
+                bytes.extend_from_slice(token.as_ref().as_bytes());
+                ends.push(bytes.len());
+            }
         }
+        // Concatenated `str`s are UTF-8, so this never takes the fallback.
+        let text =
+            String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         TokenText { text, ends }
+    }
+}
+
+/// `dst.copy_from_slice(src)` (equal lengths), with the short lengths done
+/// as two possibly overlapping fixed-size moves instead of a call.
+#[inline(always)]
+fn copy_short(dst: &mut [u8], src: &[u8]) {
+    fn ends<const K: usize>(dst: &mut [u8], src: &[u8]) {
+        let n = src.len();
+        if let (Some(d), Some(s)) = (dst.first_chunk_mut::<K>(), src.first_chunk::<K>()) {
+            *d = *s;
+        }
+        if let (Some(d), Some(s)) =
+            (dst.get_mut(n - K..).and_then(|d| d.first_chunk_mut::<K>()), src.last_chunk::<K>())
+        {
+            *d = *s;
+        }
+    }
+    match src.len() {
+        0 => {}
+        1 => ends::<1>(dst, src),
+        2..=3 => ends::<2>(dst, src),
+        4..=7 => ends::<4>(dst, src),
+        8..=16 => ends::<8>(dst, src),
+        _ => dst.copy_from_slice(src),
     }
 }
 
@@ -410,6 +455,24 @@ mod tests {
     }
 
     const HARD: HaltReason<f64> = HaltReason::HardLimit { score: 0.1, limit: 0.5 };
+
+    #[test]
+    fn token_text_keeps_every_length_and_multibyte_text() {
+        // Every length of each copy path (short moves, overlapping ends,
+        // slice copy), distinct bytes so a misplaced byte shows, and
+        // multi-byte characters.
+        let owned: Vec<String> =
+            (0..40).map(|n| (0..n).map(|i| char::from(b'a' + (i % 26) as u8)).collect()).collect();
+        let mut tokens: Vec<&str> = owned.iter().map(String::as_str).collect();
+        tokens.extend(["é", "日本", "🦀x", ""]);
+        let text = TokenText::of(&tokens);
+        assert_eq!(text.text, tokens.concat());
+        let mut start = 0;
+        for (token, &end) in tokens.iter().zip(&text.ends) {
+            assert_eq!(&text.text[start..end], *token);
+            start = end;
+        }
+    }
 
     #[test]
     fn output_excludes_the_halting_token() {
