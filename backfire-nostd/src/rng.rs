@@ -14,7 +14,7 @@
 //! assert!((0.0..1.0).contains(&u));
 //! ```
 
-use crate::num::{cos_in_range, ln_normal};
+use crate::num::{cos_in_range, ln_normal, sqrt, sqrt_each};
 
 /// The state a zero seed is replaced with (xorshift has a fixed point at 0).
 pub const ZERO_SEED_STATE: u64 = 0xDEAD_BEEF_CAFE_BABE;
@@ -94,7 +94,7 @@ impl SimpleRng {
     pub fn next_normal(&mut self) -> f64 {
         let (n1, n2) = (top_53_bits(self.next_u64()), top_53_bits(self.next_u64()));
         let (radius_sq, cos) = box_muller_parts(n1, n2);
-        libm::sqrt(radius_sq) * cos
+        sqrt(radius_sq) * cos
     }
 
     /// Fills `out` with standard normals, bit-identical to `N` calls of
@@ -159,14 +159,13 @@ impl SimpleRng {
         self.state = second.state;
         let result = work();
         // Then three passes, because `libm::sqrt` is opaque (inline asm) to
-        // the vectoriser: SIMD ln/cos, scalar sqrt, SIMD product.
+        // the vectoriser: SIMD ln/cos, scalar sqrt (see `num::sqrt` on why
+        // it is its own pass), SIMD product.
         let mut cos = [0.0; N];
         for ((r, c), (&a, &b)) in out.iter_mut().zip(cos.iter_mut()).zip(n1.iter().zip(&n2)) {
             (*r, *c) = box_muller_parts(a, b);
         }
-        for r in out.iter_mut() {
-            *r = libm::sqrt(*r);
-        }
+        sqrt_each(out);
         for (r, c) in out.iter_mut().zip(&cos) {
             *r *= c;
         }

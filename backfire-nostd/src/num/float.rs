@@ -47,7 +47,7 @@ impl_real_float!(f32, "f32");
 impl Transcendental for f64 {
     #[inline]
     fn sqrt(self) -> Self {
-        libm::sqrt(self)
+        super::sqrt(self)
     }
     #[inline]
     fn sin(self) -> Self {
@@ -75,7 +75,7 @@ impl Transcendental for f64 {
 impl Transcendental for f32 {
     #[inline]
     fn sqrt(self) -> Self {
-        libm::sqrtf(self)
+        super::sqrtf(self)
     }
     #[inline]
     fn sin(self) -> Self {

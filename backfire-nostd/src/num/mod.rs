@@ -23,6 +23,7 @@ mod fast_trig;
 mod fixed;
 mod float;
 mod phase;
+mod sqrt;
 
 pub use accumulator::{Accumulator, IntAccumulator, NeumaierSum, PlainSum};
 pub use fast_log::ln_fast;
@@ -31,6 +32,7 @@ pub(crate) use fast_trig::cos_in_range;
 pub use fast_trig::{FAST_TRIG_MAX, sin_cos_batch, sin_cos_fast};
 pub use fixed::Q16;
 pub use phase::{BinaryAngle, F32Increment, PhaseBackend, Q16Increment, RadianIncrement, wrap_radians};
+pub(crate) use sqrt::{sqrt, sqrt_each, sqrtf};
 
 use core::fmt::{Debug, Display};
 use core::ops::{Add, Div, Mul, Neg, Sub};

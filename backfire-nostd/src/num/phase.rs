@@ -368,7 +368,7 @@ impl PhaseBackend for f32 {
         let u1 = ((rng.next_u64() >> 11) as f32 * (1.0 / 9_007_199_254_740_992.0)).max(f32::MIN_POSITIVE);
         // The top 32 bits of the second word are 2π·u2 as a binary angle.
         let angle = (rng.next_u64() >> 32) as u32;
-        libm::sqrtf(-2.0 * libm::logf(u1)) * sin_cos_bam_f32(angle).1
+        super::sqrtf(-2.0 * libm::logf(u1)) * sin_cos_bam_f32(angle).1
     }
 }
 

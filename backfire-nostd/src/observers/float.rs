@@ -33,7 +33,7 @@ impl ObserverFloat for f64 {
 
     #[inline]
     fn sqrt_exact(self) -> Self {
-        libm::sqrt(self)
+        crate::num::sqrt(self)
     }
 }
 
@@ -43,6 +43,6 @@ impl ObserverFloat for f32 {
 
     #[inline]
     fn sqrt_exact(self) -> Self {
-        libm::sqrtf(self)
+        crate::num::sqrtf(self)
     }
 }

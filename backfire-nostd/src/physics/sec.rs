@@ -309,11 +309,11 @@ impl<T: Transcendental, const N: usize> SECFunctional<T, N> {
         let n = N as f64;
         let mean = self.omega_f64.iter().sum::<f64>() / n;
         let var = self.omega_f64.iter().map(|w| (w - mean) * (w - mean)).sum::<f64>() / n;
-        let sigma = libm::sqrt(var);
+        let sigma = crate::num::sqrt(var);
         if sigma.is_nan() || sigma < FLOOR {
             return T::ZERO;
         }
-        let g0 = 1.0 / (libm::sqrt(TAU) * sigma);
+        let g0 = 1.0 / (crate::num::sqrt(TAU) * sigma);
         T::from_f64(2.0 / (core::f64::consts::PI * g0))
     }
 }
@@ -386,7 +386,7 @@ pub fn bessel_i0_approx(x: f64) -> f64 {
                 + t * (3.0899424 + t * (1.2067492 + t * (0.2659732 + t * (0.0360768 + t * 0.0045813)))))
     } else {
         let t = 3.75 / a;
-        (libm::exp(a) / libm::sqrt(a))
+        (libm::exp(a) / crate::num::sqrt(a))
             * (0.39894228
                 + t * (0.01328592
                     + t * (0.00225319

@@ -390,7 +390,7 @@ impl<T: PhaseBackend, const N: usize> UPDEStepper<T, N> {
         self.omega = params.omega.map(T::from_f64);
         self.coupling = CouplingPlan::new(&params.knm);
         self.field_pressure = T::from_f64(params.field_pressure);
-        let noise_scale = params.noise_amplitude * libm::sqrt(params.dt);
+        let noise_scale = params.noise_amplitude * crate::num::sqrt(params.dt);
         self.increments = params.omega.map(|w| T::increment(w, params.dt, noise_scale));
         self.draw_noise = !(self.skip_silent_noise && params.noise_amplitude == 0.0);
     }
