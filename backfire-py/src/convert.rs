@@ -29,17 +29,26 @@ pub fn token_snapshot<'py>(tokens: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Py
 /// keeps them alive, and reading them here once spares the token loop a
 /// call per token).
 pub fn token_items<'a, 'py>(tuple: &'a Bound<'py, PyTuple>) -> PyResult<Vec<Borrowed<'a, 'py, PyAny>>> {
-    tuple
-        .iter_borrowed()
-        .map(|item| {
-            // Exact `str` is a pointer comparison; subclasses take the slow path.
-            if item.is_exact_instance_of::<PyString>() || item.is_instance_of::<PyString>() {
-                Ok(item)
-            } else {
-                Err(PyTypeError::new_err(format!("tokens must be str, got {}", type_name(&item))))
-            }
-        })
-        .collect()
+    let mut items = Vec::with_capacity(tuple.len());
+    for item in tuple.iter_borrowed() {
+        items.push(checked_token(item)?);
+    }
+    Ok(items)
+}
+
+/// Checks that every item of the snapshot is a `str`, keeping nothing.
+pub fn check_tokens(tuple: &Bound<'_, PyTuple>) -> PyResult<()> {
+    tuple.iter_borrowed().try_for_each(|item| checked_token(item).map(drop))
+}
+
+#[inline]
+fn checked_token<'a, 'py>(item: Borrowed<'a, 'py, PyAny>) -> PyResult<Borrowed<'a, 'py, PyAny>> {
+    // Exact `str` is a pointer comparison; subclasses take the slow path.
+    if item.is_exact_instance_of::<PyString>() || item.is_instance_of::<PyString>() {
+        Ok(item)
+    } else {
+        Err(PyTypeError::new_err(format!("tokens must be str, got {}", type_name(&item))))
+    }
 }
 
 /// Calls a Python callable with one positional argument, without building

@@ -14,7 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString, PyTuple};
 
 use crate::config::{PyBackfireConfig, derived_soft_limit};
-use crate::convert::{OneArgCaller, floats, token_items, token_snapshot};
+use crate::convert::{OneArgCaller, check_tokens, floats, token_items, token_snapshot};
 use crate::errors::IntoPyResult;
 use crate::values::{callable_float, callable_int, callable_str};
 
@@ -44,7 +44,7 @@ fn stream_batch<G: Gate + Sync>(
     scores: &Bound<'_, PyAny>,
 ) -> PyResult<PyStreamSession> {
     let tokens = token_snapshot(tokens)?;
-    token_items(&tokens)?;
+    check_tokens(&tokens)?;
     let values = floats(scores, "scores")?;
     check_score_count(tokens.len(), values.len()).into_py()?;
     let record = py.detach(|| kernel.gate_scores(&values));
