@@ -1,9 +1,8 @@
 #!/usr/bin/env python3
 """Generates the sine/cosine table of backfire-nostd/src/num/fast_trig.rs.
 
-Entry j of SIN and COS holds sin(j*pi/32) and cos(j*pi/32) rounded to the
-nearest f64, for j = 0..=127 (arguments up to 12.5; 128 entries so that a
-7-bit mask keeps every index in bounds). Values are computed with 80-digit
+Entry j of SIN holds sin(j*pi/32) rounded to the nearest f64, for one
+period, j = 0..63 (the kernel reads cos(j*pi/32) as SIN[(j + 16) mod 64]). Values are computed with 80-digit
 decimal Taylor series (no third-party packages) and converted with Python's
 correctly rounded float(). Also prints the three-part split of pi/32 used by
 the argument reduction. Run: python3 scripts/gen_trig_table.py
@@ -14,7 +13,7 @@ import struct
 getcontext().prec = 80
 PI = Decimal("3.14159265358979323846264338327950288419716939937510582097494459")
 STEPS_PER_HALF_TURN = 32
-ENTRIES = 128
+ENTRIES = 64
 
 
 def sin_cos(x):
@@ -57,8 +56,7 @@ print(f"const STEP_1: f64 = {step_1!r};")
 print(f"const STEP_2: f64 = {step_2!r};")
 print(f"const STEP_3: f64 = {step_3!r};")
 values = [sin_cos(step * j) for j in range(ENTRIES)]
-for name, k in (("SIN", 0), ("COS", 1)):
-    print(f"const {name}: [f64; {ENTRIES}] = [")
-    for j in range(0, ENTRIES, 4):
-        print("    " + " ".join(f"{rounded(v[k])!r}," for v in values[j:j + 4]))
-    print("];")
+print(f"const SIN: [f64; {ENTRIES}] = [")
+for j in range(0, ENTRIES, 4):
+    print("    " + " ".join(f"{rounded(v[0])!r}," for v in values[j:j + 4]))
+print("];")
