@@ -167,20 +167,8 @@ const fn assemble(baseline: &[f64; N_LAYERS]) -> [[f64; N_LAYERS]; N_LAYERS] {
         }
         n += 1;
     }
-    let mut a = 0;
-    while a < CALIBRATION_ANCHORS.len() {
-        let (i, j, v) = CALIBRATION_ANCHORS[a];
-        k[i][j] = v;
-        k[j][i] = v;
-        a += 1;
-    }
-    let mut b = 0;
-    while b < CROSS_HIERARCHY_BOOSTS.len() {
-        let (i, j, v) = CROSS_HIERARCHY_BOOSTS[b];
-        k[i][j] = v;
-        k[j][i] = v;
-        b += 1;
-    }
+    set_pairs(&mut k, &CALIBRATION_ANCHORS);
+    set_pairs(&mut k, &CROSS_HIERARCHY_BOOSTS);
     // Symmetrise (a no-op for the canonical data; keeps edits symmetric),
     // then force the diagonal to zero.
     let mut n = 0;
@@ -196,6 +184,17 @@ const fn assemble(baseline: &[f64; N_LAYERS]) -> [[f64; N_LAYERS]; N_LAYERS] {
         n += 1;
     }
     k
+}
+
+/// Sets `k[i][j] = k[j][i] = v` for every `(i, j, v)` (later pairs win).
+const fn set_pairs(k: &mut [[f64; N_LAYERS]; N_LAYERS], pairs: &[(usize, usize, f64)]) {
+    let mut p = 0;
+    while p < pairs.len() {
+        let (i, j, v) = pairs[p];
+        k[i][j] = v;
+        k[j][i] = v;
+        p += 1;
+    }
 }
 
 #[cfg(test)]

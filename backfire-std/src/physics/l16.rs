@@ -45,7 +45,7 @@ pub struct L16Controller {
 impl L16Controller {
     /// The reference defaults (16, 0.6, 10, 5, 0.5, 0.5, 1.5).
     pub fn default_params() -> BackfireResult<Self> {
-        Self::new(16, 0.6, 10, 5, 0.5, 0.5, 1.5)
+        Self::from_params(core::L16Params::default())
     }
 
     /// Validated construction: `n ≥ 1`, `plv_threshold ∈ [0, 1]`,
@@ -68,7 +68,12 @@ impl L16Controller {
             refusal_d_factor,
             refusal_tau_factor,
         )?;
-        Ok(L16Controller { inner: core::L16Controller::new(params, vec![0.0; plv_window])? })
+        Self::from_params(params)
+    }
+
+    /// A controller with validated parameters and its PLV ring allocated.
+    fn from_params(params: core::L16Params) -> BackfireResult<Self> {
+        Ok(L16Controller { inner: core::L16Controller::new(params, vec![0.0; params.plv_window()])? })
     }
 
     /// One step on the simplified H_rec path, with the reference Python
