@@ -17,27 +17,20 @@ import pytest
 SEED_GUIDE = pathlib.Path(__file__).resolve().parents[2].parent / "shared" / "seed" / "rust-ffi-guide.txt"
 
 
-def _python_backend() -> types.SimpleNamespace:
-    import director_ai
+GATE_CLASSES = ("BackfireConfig", "SafetyKernel", "StreamingKernel", "CoherenceScorer")
 
-    return types.SimpleNamespace(
-        name="python",
-        BackfireConfig=director_ai.BackfireConfig,
-        SafetyKernel=director_ai.SafetyKernel,
-        StreamingKernel=director_ai.StreamingKernel,
-        CoherenceScorer=director_ai.CoherenceScorer,
-    )
+
+def _backend(name: str, module_name: str) -> types.SimpleNamespace:
+    module = importlib.import_module(module_name)
+    return types.SimpleNamespace(name=name, **{cls: getattr(module, cls) for cls in GATE_CLASSES})
+
+
+def _python_backend() -> types.SimpleNamespace:
+    return _backend("python", "director_ai")
 
 
 def _rust_backend() -> types.SimpleNamespace:
-    bk = importlib.import_module("backfire_kernel")
-    return types.SimpleNamespace(
-        name="rust",
-        BackfireConfig=bk.BackfireConfig,
-        SafetyKernel=bk.SafetyKernel,
-        StreamingKernel=bk.StreamingKernel,
-        CoherenceScorer=bk.CoherenceScorer,
-    )
+    return _backend("rust", "backfire_kernel")
 
 
 @pytest.fixture(params=["rust", "python"])
