@@ -46,6 +46,12 @@ impl Clock {
         Clock { start: mode.map(|_| Instant::now()), per_token: mode == Some(Timestamps::PerToken) }
     }
 
+    /// Whether this clock records per-token times.
+    #[inline]
+    pub(crate) fn per_token(&self) -> bool {
+        self.per_token && self.start.is_some()
+    }
+
     /// Seconds since the start, if this clock records per-token times.
     #[inline]
     pub(crate) fn lap(&self) -> Option<f64> {
@@ -90,24 +96,9 @@ pub struct StreamRecord {
 }
 
 impl StreamRecord {
-    /// An empty record with room for `tokens` scores.
-    pub(crate) fn with_capacity(tokens: usize, mode: Option<Timestamps>) -> Self {
-        let per_token = mode == Some(Timestamps::PerToken);
-        StreamRecord {
-            coherence: Vec::with_capacity(tokens),
-            timestamps: if per_token { Vec::with_capacity(tokens) } else { Vec::new() },
-            halt: None,
-            end_time_s: 0.0,
-        }
-    }
-
-    /// Records the score of the next token.
-    #[inline]
-    pub(crate) fn record_score(&mut self, coherence: f64, timestamp_s: Option<f64>) {
-        self.coherence.push(coherence);
-        if let Some(t) = timestamp_s {
-            self.timestamps.push(t);
-        }
+    /// A record of these scores (and per-token times, or none), not halted.
+    pub(crate) fn from_scores(coherence: Vec<f64>, timestamps: Vec<f64>) -> Self {
+        StreamRecord { coherence, timestamps, halt: None, end_time_s: 0.0 }
     }
 
     /// Records the halt of the token at `index`. `cause` replaces the
@@ -444,10 +435,7 @@ mod tests {
     /// A session built by hand, the way the reference's tests build them.
     fn session(tokens: &[&str], scores: &[f64], halt: Option<(usize, HaltReason<f64>)>) -> StreamSession {
         let text = TokenText::of(tokens);
-        let mut record = StreamRecord::with_capacity(tokens.len(), Some(Timestamps::EndOnly));
-        for &c in scores {
-            record.record_score(c, None);
-        }
+        let mut record = StreamRecord::from_scores(scores.to_vec(), Vec::new());
         if let Some((i, r)) = halt {
             record.record_halt(i, r, None);
         }
@@ -529,8 +517,7 @@ mod tests {
 
     #[test]
     fn cause_replaces_the_detail_of_the_reason() {
-        let mut s = StreamRecord::default();
-        s.record_score(0.0, None);
+        let mut s = StreamRecord::from_scores(vec![0.0], Vec::new());
         s.record_halt(0, HaltReason::NonFiniteScore { limit: 0.5 }, Some("callback panicked: boom".into()));
         assert_eq!(s.halt_reason(), "hard_limit (callback panicked: boom)");
         assert_eq!(s.halt(), Some(HaltReason::NonFiniteScore { limit: 0.5 }));
@@ -539,10 +526,7 @@ mod tests {
     #[test]
     fn timestamps_appear_only_when_recorded() {
         let text = TokenText::of(&["a", "b"]);
-        let mut record = StreamRecord::with_capacity(2, Some(Timestamps::PerToken));
-        for time in [0.25, 0.5] {
-            record.record_score(0.9, Some(time));
-        }
+        let record = StreamRecord::from_scores(vec![0.9, 0.9], vec![0.25, 0.5]);
         let s = StreamSession::from_parts(text, record);
         let times: Vec<_> = s.events().map(|e| e.timestamp_s).collect();
         assert_eq!(times, [Some(0.25), Some(0.5)]);
