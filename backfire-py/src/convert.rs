@@ -41,7 +41,7 @@ pub fn check_tokens(tuple: &Bound<'_, PyTuple>) -> PyResult<()> {
     tuple.iter_borrowed().try_for_each(|item| checked_token(item).map(drop))
 }
 
-#[inline]
+#[inline(always)]
 fn checked_token<'a, 'py>(item: Borrowed<'a, 'py, PyAny>) -> PyResult<Borrowed<'a, 'py, PyAny>> {
     // Exact `str` is a pointer comparison; subclasses take the slow path.
     if item.is_exact_instance_of::<PyString>() || item.is_instance_of::<PyString>() {
@@ -99,6 +99,7 @@ impl<'py> OneArgCaller<'py> {
 
     /// `callable(arg)` converted to a score, or the failure as the gate
     /// records it.
+    #[inline(always)]
     pub fn score(&self, arg: Borrowed<'_, 'py, PyAny>) -> Result<f64, ScoreFailure<PyErr>> {
         match self.call(arg) {
             Ok(value) => score_from(&value).map_err(ScoreFailure::Halt),
@@ -119,10 +120,17 @@ pub fn type_name(obj: &Bound<'_, PyAny>) -> String {
 /// `bytes` and `complex` are type errors. A failure is described the way
 /// the pure-Python fallback describes it, so both backends record the same
 /// halt reason.
+#[inline(always)]
 pub fn score_from(value: &Bound<'_, PyAny>) -> Result<f64, String> {
-    if let Ok(f) = value.cast::<PyFloat>() {
-        return Ok(f.value());
+    match value.cast::<PyFloat>() {
+        Ok(f) => Ok(f.value()),
+        Err(_) => score_from_other(value),
     }
+}
+
+/// [`score_from`] for anything but a `float` (kept out of the token loop).
+#[inline(never)]
+fn score_from_other(value: &Bound<'_, PyAny>) -> Result<f64, String> {
     if value.is_none()
         || value.is_instance_of::<PyString>()
         || value.is_instance_of::<PyBytes>()
