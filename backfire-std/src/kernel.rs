@@ -76,9 +76,9 @@ fn run_record<E>(
     // makes no call of its own: its values then stay in registers (x86-64
     // saves no vector register across a call).
     let scored = if clock.per_token() {
-        token_loop(n, interlock, check, score, || clock.lap())
+        scored_stream(n, interlock, check, score, || clock.lap())
     } else {
-        token_loop(n, interlock, check, score, || None)
+        scored_stream(n, interlock, check, score, || None)
     }?;
     let mut record = StreamRecord::from_scores(scored.coherence, scored.timestamps);
     if let Some((index, reason, cause)) = scored.halt {
@@ -89,53 +89,83 @@ fn run_record<E>(
 }
 
 /// What [`token_loop`] saw.
+#[derive(Default)]
 struct Scored {
     coherence: Vec<f64>,
     timestamps: Vec<f64>,
     halt: Option<(usize, HaltReason<f64>, Option<String>)>,
 }
 
+/// Streams this long or shorter are scored in one pass over room made up
+/// front; longer ones (or an absurd announced count) a pass of this many
+/// tokens at a time.
+const ONE_PASS_TOKENS: usize = 1 << 20;
+
+/// All `n` tokens through [`token_loop`].
 #[inline(always)]
-fn token_loop<E>(
+fn scored_stream<E>(
     n: usize,
     interlock: &Interlock,
     mut check: impl FnMut(f64) -> Verdict<f64>,
     mut score: impl FnMut(usize) -> Result<f64, ScoreFailure<E>>,
     mut lap: impl FnMut() -> Option<f64>,
 ) -> Result<Scored, E> {
-    // Scores are written by index into zeroed room made a chunk at a time
-    // (one allocation for streams up to `CHUNK` tokens, and no huge one up
-    // front for a huge `n`), then cut to length: no capacity check and no
-    // growth call per token.
-    const CHUNK: usize = 1 << 16;
-    let mut coherence = Vec::new();
+    if n <= ONE_PASS_TOKENS {
+        // The closures are moved in, so the monitor's state is the loop's
+        // own and can live in registers.
+        return token_loop(0, n, interlock, check, score, lap);
+    }
+    let mut all = Scored::default();
+    while all.halt.is_none() && all.coherence.len() < n {
+        let start = all.coherence.len();
+        let len = (n - start).min(ONE_PASS_TOKENS);
+        let part = token_loop(start, len, interlock, &mut check, &mut score, &mut lap)?;
+        all.coherence.extend(part.coherence);
+        all.timestamps.extend(part.timestamps);
+        all.halt = part.halt;
+    }
+    Ok(all)
+}
+
+/// Tokens `offset .. offset + len`, until one halts.
+///
+/// Scores are written by index into zeroed room, cut to length at the end:
+/// nothing in the loop calls out (no capacity check or growth), so with an
+/// inlined scorer the window's sums stay in registers (x86-64 saves no
+/// vector register across a call).
+#[inline(always)]
+fn token_loop<E>(
+    offset: usize,
+    len: usize,
+    interlock: &Interlock,
+    mut check: impl FnMut(f64) -> Verdict<f64>,
+    mut score: impl FnMut(usize) -> Result<f64, ScoreFailure<E>>,
+    mut lap: impl FnMut() -> Option<f64>,
+) -> Result<Scored, E> {
+    let mut coherence = vec![0.0; len];
     let mut timestamps = Vec::new();
     let mut halt = None;
     let mut count = 0;
-    'stream: while count < n {
-        let start = coherence.len();
-        coherence.resize(start + (n - start).min(CHUNK), 0.0);
-        for (index, slot) in coherence.iter_mut().enumerate().skip(start) {
-            if !interlock.is_active() {
-                halt = Some((index, HaltReason::Inactive, None));
-                break 'stream;
-            }
-            let (value, cause) = match score(index) {
-                Ok(value) => (value, None),
-                // NaN is the core's "no valid measurement": it halts at any limit.
-                Err(ScoreFailure::Halt(cause)) => (f64::NAN, Some(cause)),
-                Err(ScoreFailure::Abort(error)) => return Err(error),
-            };
-            if let Some(t) = lap() {
-                timestamps.push(t);
-            }
-            let verdict = interlock.observe(check(value));
-            *slot = if value.is_finite() { value } else { 0.0 };
-            count = index + 1;
-            if let Verdict::Halt(reason) = verdict {
-                halt = Some((index, reason, cause));
-                break 'stream;
-            }
+    for (slot, index) in coherence.iter_mut().zip(offset..) {
+        if !interlock.is_active() {
+            halt = Some((index, HaltReason::Inactive, None));
+            break;
+        }
+        let (value, cause) = match score(index) {
+            Ok(value) => (value, None),
+            // NaN is the core's "no valid measurement": it halts at any limit.
+            Err(ScoreFailure::Halt(cause)) => (f64::NAN, Some(cause)),
+            Err(ScoreFailure::Abort(error)) => return Err(error),
+        };
+        if let Some(t) = lap() {
+            timestamps.push(t);
+        }
+        let verdict = interlock.observe(check(value));
+        *slot = if value.is_finite() { value } else { 0.0 };
+        count += 1;
+        if let Verdict::Halt(reason) = verdict {
+            halt = Some((index, reason, cause));
+            break;
         }
     }
     coherence.truncate(count);
@@ -525,9 +555,9 @@ mod tests {
     }
 
     #[test]
-    fn streams_longer_than_one_chunk_keep_every_score_in_order() {
+    fn long_streams_keep_every_score_in_order() {
         let kernel = streaming(|_| {});
-        // Distinct passing scores, then a hard-limit halt two chunks in.
+        // Varied passing scores, then a hard-limit halt.
         let n = 150_001;
         let scores: Vec<f64> =
             (0..n).map(|i| if i + 1 == n { 0.1 } else { 0.8 + (i % 7) as f64 * 0.01 }).collect();
@@ -539,9 +569,18 @@ mod tests {
         let record = kernel.gate_scores(&scores[..n - 1]);
         assert!(!record.halted());
         assert_eq!(record.coherence_history(), &scores[..n - 1]);
-        // A huge announced count allocates only what is scored.
-        let record = kernel.stream_indexed::<()>(usize::MAX, |i| Ok(if i == 3 { 0.1 } else { 0.9 }));
-        assert_eq!(record.unwrap().scored(), 4);
+        // A huge announced count is scored a pass at a time, and the
+        // passes join up.
+        let halt_at = ONE_PASS_TOKENS + 5;
+        let record = kernel
+            .stream_indexed::<()>(usize::MAX, |i| {
+                Ok(if i == halt_at { 0.1 } else { 0.8 + (i % 3) as f64 * 0.05 })
+            })
+            .unwrap();
+        assert_eq!(record.scored(), halt_at + 1);
+        assert_eq!(record.halt_index(), Some(halt_at));
+        let history = record.coherence_history();
+        assert!(history[..halt_at].iter().enumerate().all(|(i, &c)| c == 0.8 + (i % 3) as f64 * 0.05));
     }
 
     #[test]
