@@ -122,12 +122,13 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> StreamMonitor<T, S> {
         // (a callback returning 5.0) cannot hide a run of low scores, and
         // bounded terms keep the running sums exact enough (see `num`).
         let window_size = self.limits.window_size() as u32;
-        self.window.push(score.clamp_to(T::ZERO, T::ONE), window_size);
+        let clamped = score.clamp_to(T::ZERO, T::ONE);
+        self.window.push(clamped, window_size);
         let threshold = self.limits.window_threshold();
         if let Some(average) = self.window.mean_below(window_size, threshold) {
             return Err(HaltReason::WindowAverage { average, threshold });
         }
-        if let Some(drop) = self.window.drop_over(self.limits.trend_window()) {
+        if let Some(drop) = self.window.drop_over(self.limits.trend_window(), clamped) {
             let threshold = self.limits.trend_threshold();
             if drop > threshold {
                 return Err(HaltReason::DownwardTrend { drop, threshold });

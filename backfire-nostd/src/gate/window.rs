@@ -145,13 +145,14 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ScoreWindow<T, S> {
         T::Accumulator::mean_below(&self.total, &self.evicted, &self.fill, ws, above_all, cutoff)
     }
 
-    /// `score[len − span] − score[len − 1]`, once `span` scores were pushed
-    /// (`2 <= span <= capacity`).
+    /// `score[len − span] − newest`, once `span` scores were pushed
+    /// (`2 <= span <= capacity`); `newest` is the score pushed last, which
+    /// the caller still holds (`score[len − 1]`, without reading it back).
     // Always inlined: the caller's token loop then keeps the window's
     // sums in registers instead of reloading them for every token.
     #[inline(always)]
-    pub(crate) fn drop_over(&self, span: usize) -> Option<T> {
-        (span >= 1 && span <= self.len).then(|| self.get_back(span) - self.get_back(1))
+    pub(crate) fn drop_over(&self, span: usize, newest: T) -> Option<T> {
+        (span >= 1 && span <= self.len).then(|| self.get_back(span) - newest)
     }
 
     /// Gives the storage back.
@@ -223,10 +224,12 @@ mod tests {
         for x in [0.9, 0.8, 0.7, 0.5] {
             w.push(x, 3);
         }
-        assert!((w.drop_over(3).unwrap() - 0.3).abs() < 1e-12);
-        assert!((w.drop_over(4).unwrap() - 0.4).abs() < 1e-12);
-        assert_eq!(w.drop_over(5), None);
-        assert_eq!(w.drop_over(1), Some(0.0));
+        // The newest score is the caller's; the ring holds it too.
+        assert_eq!(w.get_back(1), 0.5);
+        assert!((w.drop_over(3, 0.5).unwrap() - 0.3).abs() < 1e-12);
+        assert!((w.drop_over(4, 0.5).unwrap() - 0.4).abs() < 1e-12);
+        assert_eq!(w.drop_over(5, 0.5), None);
+        assert_eq!(w.drop_over(1, 0.5), Some(0.0));
     }
 
     #[test]
@@ -237,7 +240,8 @@ mod tests {
         }
         // Last three: 0.7, 0.8, 0.9.
         assert!((w.window_mean(3).unwrap() - 0.8).abs() < 1e-12);
-        assert!((w.drop_over(16).unwrap() - (0.4 - 0.9)).abs() < 1e-12);
+        assert_eq!(w.get_back(1), 0.9);
+        assert!((w.drop_over(16, 0.9).unwrap() - (0.4 - 0.9)).abs() < 1e-12);
     }
 
     #[test]
@@ -247,7 +251,7 @@ mod tests {
         w.push(0.2, 2);
         w.clear();
         assert_eq!(w.window_mean(2), None);
-        assert_eq!(w.drop_over(1), None);
+        assert_eq!(w.drop_over(1, 0.2), None);
         w.push(0.9, 2);
         w.push(0.9, 2);
         assert_eq!(w.window_mean(2), Some(0.9));
