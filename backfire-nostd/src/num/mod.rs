@@ -31,7 +31,9 @@ pub(crate) use fast_log::ln_normal;
 pub(crate) use fast_trig::cos_in_range;
 pub use fast_trig::{FAST_TRIG_MAX, sin_cos_batch, sin_cos_fast};
 pub use fixed::Q16;
-pub use phase::{BinaryAngle, F32Increment, PhaseBackend, Q16Increment, RadianIncrement, wrap_radians};
+pub use phase::{
+    BinaryAngle, F32Increment, PhaseBackend, PhaseRepr, Q16Increment, RadianIncrement, wrap_radians,
+};
 pub(crate) use sqrt::{sqrt, sqrt_each, sqrtf};
 
 use core::fmt::{Debug, Display};

@@ -79,13 +79,54 @@ pub fn wrap_radians(x: f64) -> f64 {
     if r >= TAU { 0.0 } else { r }
 }
 
+/// How a phase is stored: `f64` radians or a [`BinaryAngle`].
+pub trait PhaseRepr: Copy + Default + PartialEq + core::fmt::Debug + Send + Sync + 'static {
+    /// The phase nearest to a finite angle in radians, wrapped into
+    /// `[0, 2π)`.
+    fn from_radians(radians: f64) -> Self;
+    /// The phase in radians, in `[0, 2π)`.
+    fn to_radians(self) -> f64;
+    /// `false` if the phase is NaN/±∞ (only possible for float radians).
+    fn is_finite(self) -> bool;
+}
+
+impl PhaseRepr for f64 {
+    #[inline]
+    fn from_radians(radians: f64) -> f64 {
+        wrap_radians(radians)
+    }
+    #[inline]
+    fn to_radians(self) -> f64 {
+        self
+    }
+    #[inline]
+    fn is_finite(self) -> bool {
+        f64::is_finite(self)
+    }
+}
+
+impl PhaseRepr for BinaryAngle {
+    #[inline]
+    fn from_radians(radians: f64) -> BinaryAngle {
+        BinaryAngle::from_radians(radians)
+    }
+    #[inline]
+    fn to_radians(self) -> f64 {
+        BinaryAngle::to_radians(self)
+    }
+    #[inline]
+    fn is_finite(self) -> bool {
+        true
+    }
+}
+
 /// A numeric backend's phase representation and Euler–Maruyama update.
 ///
 /// Implemented for `f64`, `f32` and [`Q16`]; see the module docs for the
 /// representation each uses and why.
 pub trait PhaseBackend: Transcendental {
     /// How one phase is stored.
-    type Phase: Copy + Default + PartialEq + core::fmt::Debug + Send + Sync + 'static;
+    type Phase: PhaseRepr;
     /// Per-oscillator constants of one step (derived from `ω`, `dt`, `σ`).
     type Increment: Copy + Default + PartialEq + core::fmt::Debug + Send + Sync + 'static;
 
@@ -102,13 +143,21 @@ pub trait PhaseBackend: Transcendental {
     /// a Cortex-M4F). Both orders give the same results.
     const BATCHED: bool = false;
 
-    /// The phase nearest to a finite angle in radians, wrapped into
-    /// `[0, 2π)`.
-    fn phase_from_radians(radians: f64) -> Self::Phase;
-    /// The phase in radians, in `[0, 2π)`.
-    fn phase_to_radians(phase: Self::Phase) -> f64;
-    /// `false` if the phase is NaN/±∞ (only possible for float radians).
-    fn phase_is_finite(phase: Self::Phase) -> bool;
+    /// [`PhaseRepr::from_radians`] of this backend's phase.
+    #[inline]
+    fn phase_from_radians(radians: f64) -> Self::Phase {
+        Self::Phase::from_radians(radians)
+    }
+    /// [`PhaseRepr::to_radians`] of this backend's phase.
+    #[inline]
+    fn phase_to_radians(phase: Self::Phase) -> f64 {
+        phase.to_radians()
+    }
+    /// [`PhaseRepr::is_finite`] of this backend's phase.
+    #[inline]
+    fn phase_is_finite(phase: Self::Phase) -> bool {
+        phase.is_finite()
+    }
     /// `(sin θ, cos θ)`.
     fn phase_sin_cos(phase: Self::Phase) -> (Self, Self);
     /// Precomputes one oscillator's step constants from its natural
@@ -201,18 +250,6 @@ impl PhaseBackend for f64 {
     const EXPONENTIAL_COUPLING: bool = true;
     const BATCHED: bool = true;
 
-    #[inline]
-    fn phase_from_radians(radians: f64) -> f64 {
-        wrap_radians(radians)
-    }
-    #[inline]
-    fn phase_to_radians(phase: f64) -> f64 {
-        phase
-    }
-    #[inline]
-    fn phase_is_finite(phase: f64) -> bool {
-        phase.is_finite()
-    }
     #[inline]
     fn phase_sin_cos(phase: f64) -> (f64, f64) {
         sin_cos_fast(phase)
@@ -333,18 +370,6 @@ impl PhaseBackend for f32 {
     type Increment = F32Increment;
 
     #[inline]
-    fn phase_from_radians(radians: f64) -> BinaryAngle {
-        BinaryAngle::from_radians(radians)
-    }
-    #[inline]
-    fn phase_to_radians(phase: BinaryAngle) -> f64 {
-        phase.to_radians()
-    }
-    #[inline]
-    fn phase_is_finite(_phase: BinaryAngle) -> bool {
-        true
-    }
-    #[inline]
     fn phase_sin_cos(phase: BinaryAngle) -> (f32, f32) {
         sin_cos_bam_f32(phase.0)
     }
@@ -391,18 +416,6 @@ impl PhaseBackend for Q16 {
     type Phase = BinaryAngle;
     type Increment = Q16Increment;
 
-    #[inline]
-    fn phase_from_radians(radians: f64) -> BinaryAngle {
-        BinaryAngle::from_radians(radians)
-    }
-    #[inline]
-    fn phase_to_radians(phase: BinaryAngle) -> f64 {
-        phase.to_radians()
-    }
-    #[inline]
-    fn phase_is_finite(_phase: BinaryAngle) -> bool {
-        true
-    }
     #[inline]
     fn phase_sin_cos(phase: BinaryAngle) -> (Q16, Q16) {
         (Q16::sin_bam(phase.0), Q16::cos_bam(phase.0))
