@@ -118,9 +118,10 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> StreamMonitor<T, S> {
     #[inline(always)]
     fn check(&mut self, score: T) -> Result<(), HaltReason<T>> {
         self.limits.hard_limit().check(score)?;
-        // The window sees the score clamped into [0, 1]: one wild value
-        // (a callback returning 5.0) cannot hide a run of low scores, and
-        // bounded terms keep the running sums exact enough (see `num`).
+        // The window and the trend see the score clamped into [0, 1]: one
+        // wild value (a callback returning 5.0) cannot hide a run of low
+        // scores or fake a steep drop, and bounded terms keep the running
+        // sums exact enough (see `num`).
         let window_size = self.limits.window_size() as u32;
         let clamped = score.clamp_to(T::ZERO, T::ONE);
         self.window.push(clamped, window_size);

@@ -15,11 +15,12 @@
 //! All three partial sums restart at every block boundary, so the error is
 //! bounded by the rounding of at most two blocks — the same order as
 //! re-summing the window from scratch — however long the stream runs. The
-//! work per token is constant (three accumulator updates, no division
-//! except the final mean), and [`Real::Accumulator`] makes each partial sum
-//! compensated (floats) or exact (fixed point). When a block is complete,
-//! `evicted` has summed exactly the same values in the same order as
-//! `total`, so the stale part cancels to zero exactly.
+//! work per token is constant: three accumulator updates and a comparison
+//! with a cutoff precomputed from the threshold (no division; the mean
+//! itself is only computed for a halt). [`Real::Accumulator`] makes the
+//! partial sums plain sums (floats) or exact integers (fixed point). When a
+//! block is complete, `evicted` has summed exactly the same values in the
+//! same order as `total`, so the stale part cancels to zero exactly.
 
 use crate::num::{Accumulator, Real};
 
