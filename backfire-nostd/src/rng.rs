@@ -23,7 +23,7 @@ pub const ZERO_SEED_STATE: u64 = 0xDEAD_BEEF_CAFE_BABE;
 pub const BOX_MULLER_FLOOR: f64 = 1e-300;
 
 /// 2^-53: turns the top 53 bits of a `u64` into a uniform in `[0, 1)`.
-const INV_2_POW_53: f64 = 1.0 / (1u64 << 53) as f64;
+pub(crate) const INV_2_POW_53: f64 = 1.0 / (1u64 << 53) as f64;
 
 /// Marsaglia's xorshift64 generator with the shift triple (13, 7, 17).
 ///

@@ -263,7 +263,7 @@ impl Transcendental for Q16 {
 }
 
 /// A quarter of a turn in binary-angle units.
-const QUARTER_TURN: u32 = 1 << 30;
+pub(crate) const QUARTER_TURN: u32 = 1 << 30;
 
 /// Number of segments in the quarter-wave table.
 const TABLE_SEGMENTS: usize = 256;
@@ -315,26 +315,38 @@ fn sin_bam_q30(angle: u32) -> i32 {
     if quadrant >= 2 { -(value as i32) } else { value as i32 }
 }
 
-/// Integer square root (floor) of a `u64`, by Newton's method.
-fn isqrt_u64(n: u64) -> u64 {
-    if n < 2 {
-        return n;
-    }
-    // Initial guess above the root: 2^ceil(bits/2).
-    let shift = (64 - n.leading_zeros()).div_ceil(2);
-    let mut x = 1u64 << shift;
-    loop {
-        let y = (x + n / x) / 2;
-        if y >= x {
-            return x;
+/// Integer square root (floor) of a `u64`, digit by digit: shifts, adds
+/// and compares only, because a 64-bit division is a slow library call on
+/// the cores the fixed-point backend is for.
+pub(crate) fn isqrt_u64(n: u64) -> u64 {
+    let mut rem = n;
+    let mut root = 0u64;
+    // Highest power of four not above n.
+    let mut bit = if n == 0 { 0 } else { 1u64 << ((63 - n.leading_zeros()) & !1) };
+    while bit != 0 {
+        if rem >= root + bit {
+            rem -= root + bit;
+            root = (root >> 1) + bit;
+        } else {
+            root >>= 1;
         }
-        x = y;
+        bit >>= 2;
     }
+    root
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integer_square_root_is_the_floor() {
+        for n in [0, 1, 2, 3, 4, 15, 16, 17, (1 << 32) - 1, 1 << 32, (1 << 47) + 12_345, u64::MAX] {
+            let r = isqrt_u64(n);
+            assert!(r * r <= n, "{n}");
+            assert!((r + 1).checked_mul(r + 1).is_none_or(|sq| sq > n), "{n}");
+        }
+    }
 
     #[test]
     fn multiply_by_halves_is_the_saturating_product_bit_for_bit() {

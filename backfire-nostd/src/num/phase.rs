@@ -18,8 +18,9 @@
 
 use core::f64::consts::TAU;
 
+use super::fixed::{QUARTER_TURN, isqrt_u64};
 use super::{Q16, Transcendental, sin_cos_batch, sin_cos_fast};
-use crate::rng::SimpleRng;
+use crate::rng::{INV_2_POW_53, SimpleRng};
 
 /// A 32-bit binary angle: `2^32` is one full turn.
 ///
@@ -325,14 +326,11 @@ pub struct F32Increment {
     noise_bam: f32,
 }
 
-/// Quarter turn in binary-angle units.
-const QUARTER: u32 = 1 << 30;
-
 /// `(sin, cos)` of a binary angle in `f32`: the quadrant is taken exactly
 /// from the top bits, the remainder in `[−π/4, π/4)` keeps 24 bits.
 #[inline]
 fn sin_cos_bam_f32(angle: u32) -> (f32, f32) {
-    let quadrant = angle.wrapping_add(QUARTER / 2) >> 30;
+    let quadrant = angle.wrapping_add(QUARTER_TURN / 2) >> 30;
     let rest = angle.wrapping_sub(quadrant << 30) as i32;
     let (s, c) = sin_cos_quarter_f32(rest as f32 * (TAU / 4_294_967_296.0) as f32);
     match quadrant {
@@ -390,7 +388,7 @@ impl PhaseBackend for f32 {
     }
     #[inline]
     fn standard_normal(rng: &mut SimpleRng) -> f32 {
-        let u1 = ((rng.next_u64() >> 11) as f32 * (1.0 / 9_007_199_254_740_992.0)).max(f32::MIN_POSITIVE);
+        let u1 = ((rng.next_u64() >> 11) as f32 * INV_2_POW_53 as f32).max(f32::MIN_POSITIVE);
         // The top 32 bits of the second word are 2π·u2 as a binary angle.
         let angle = (rng.next_u64() >> 32) as u32;
         super::sqrtf(-2.0 * libm::logf(u1)) * sin_cos_bam_f32(angle).1
@@ -446,7 +444,7 @@ impl PhaseBackend for Q16 {
         // integers: −2 ln u1 = 2 ln2 · (53 − log2 mantissa).
         let neg_log2_q24 = (53u64 << 24) - log2_q24(mantissa);
         let radicand_q32 = (neg_log2_q24 * TWO_LN2_Q32) >> 24;
-        let magnitude = Q16::from_bits(isqrt(radicand_q32) as i32);
+        let magnitude = Q16::from_bits(isqrt_u64(radicand_q32) as i32);
         magnitude * Q16::cos_bam(angle)
     }
 }
@@ -469,26 +467,6 @@ fn log2_q24(x: u64) -> u64 {
         }
     }
     (msb << 24) | frac
-}
-
-/// Integer square root (floor) of a `u64`, digit by digit: shifts, adds
-/// and compares only, because a 64-bit division is a slow library call on
-/// the cores the fixed-point backend is for.
-fn isqrt(n: u64) -> u64 {
-    let mut rem = n;
-    let mut root = 0u64;
-    // Highest power of four not above n.
-    let mut bit = if n == 0 { 0 } else { 1u64 << ((63 - n.leading_zeros()) & !1) };
-    while bit != 0 {
-        if rem >= root + bit {
-            rem -= root + bit;
-            root = (root >> 1) + bit;
-        } else {
-            root >>= 1;
-        }
-        bit >>= 2;
-    }
-    root
 }
 
 #[cfg(test)]
@@ -539,7 +517,7 @@ mod tests {
             assert!((got - libm::log2(x as f64)).abs() < 3e-7, "log2 {x}: {got}");
         }
         for n in [0u64, 1, 2, 3, 4, 15, 16, 17, 1 << 40, u64::MAX] {
-            let r = isqrt(n);
+            let r = isqrt_u64(n);
             assert!(u128::from(r) * u128::from(r) <= u128::from(n));
             assert!(u128::from(r + 1) * u128::from(r + 1) > u128::from(n));
         }
