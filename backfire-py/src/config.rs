@@ -17,7 +17,7 @@ pub fn derived_soft_limit(threshold: f64) -> f64 {
 }
 
 /// A count from Python: negative values are reported as the field's rule.
-fn count(field: &str, value: i64, rule: &str) -> PyResult<usize> {
+pub(crate) fn count(field: &str, value: i64, rule: &str) -> PyResult<usize> {
     usize::try_from(value)
         .map_err(|_| PyValueError::new_err(format!("config error: {field} must be {rule}, got {value}")))
 }

@@ -163,11 +163,18 @@ pub fn callback_error(py: Python<'_>, err: &PyErr) -> String {
 /// stream (recorded); anything else (`KeyboardInterrupt`, `SystemExit`,
 /// `GeneratorExit`) aborts it and propagates to the caller.
 pub fn failure(py: Python<'_>, err: PyErr) -> ScoreFailure<PyErr> {
-    if err.is_instance_of::<PyException>(py) {
-        ScoreFailure::Halt(callback_error(py, &err))
-    } else {
+    if is_interrupt(py, &err) {
         ScoreFailure::Abort(err)
+    } else {
+        ScoreFailure::Halt(callback_error(py, &err))
     }
+}
+
+/// `True` for what must stop the caller rather than count as a failed
+/// callback: anything not an `Exception` (`KeyboardInterrupt`,
+/// `SystemExit`, `GeneratorExit`).
+pub fn is_interrupt(py: Python<'_>, err: &PyErr) -> bool {
+    !err.is_instance_of::<PyException>(py)
 }
 
 /// Checks that a callback is callable (a programming error, reported at once).

@@ -13,7 +13,7 @@ use backfire_std::{
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString, PyTuple};
 
-use crate::config::{PyBackfireConfig, derived_soft_limit};
+use crate::config::{PyBackfireConfig, count, derived_soft_limit};
 use crate::convert::{OneArgCaller, check_tokens, floats, token_items, token_snapshot};
 use crate::errors::IntoPyResult;
 use crate::values::{callable_float, callable_int, callable_str};
@@ -23,14 +23,21 @@ fn stream<G: Gate>(
     kernel: &Kernel<G>,
     tokens: &Bound<'_, PyAny>,
     callback: &Bound<'_, PyAny>,
+    output_only: bool,
 ) -> PyResult<PyStreamSession> {
     let caller = OneArgCaller::new("coherence_callback", callback)?;
     let tokens = token_snapshot(tokens)?;
     let items = token_items(&tokens)?;
-    let record = kernel.stream_indexed(items.len(), |i| match items.get(i) {
+    let score = |i: usize| match items.get(i) {
         Some(&token) => caller.score(token),
         None => Err(ScoreFailure::Halt("internal: token index out of range".into())),
-    })?;
+    };
+    // An output string shows no times: read no clock for it.
+    let record = if output_only {
+        kernel.stream_indexed_untimed(items.len(), score)
+    } else {
+        kernel.stream_indexed(items.len(), score)
+    }?;
     drop(items);
     Ok(PyStreamSession { tokens: tokens.unbind(), record })
 }
@@ -107,7 +114,7 @@ impl PySafetyKernel {
         tokens: &Bound<'_, PyAny>,
         coherence_callback: &Bound<'_, PyAny>,
     ) -> PyResult<String> {
-        let session = stream(&self.inner, tokens, coherence_callback)?;
+        let session = stream(&self.inner, tokens, coherence_callback, true)?;
         output_of(py, &self.inner, &session)
     }
 
@@ -174,14 +181,7 @@ impl PyStreamingKernel {
             }
         };
         let count = |field: &str, v: Option<i64>, current: usize, rule: &str| -> PyResult<usize> {
-            match v {
-                None => Ok(current),
-                Some(n) => usize::try_from(n).map_err(|_| {
-                    pyo3::exceptions::PyValueError::new_err(format!(
-                        "config error: {field} must be {rule}, got {n}"
-                    ))
-                }),
-            }
+            v.map_or(Ok(current), |n| count(field, n, rule))
         };
         let merged = Config {
             hard_limit: hard_limit.unwrap_or(base.hard_limit),
@@ -228,7 +228,7 @@ impl PyStreamingKernel {
         tokens: &Bound<'_, PyAny>,
         coherence_callback: &Bound<'_, PyAny>,
     ) -> PyResult<PyStreamSession> {
-        stream(&self.inner, tokens, coherence_callback)
+        stream(&self.inner, tokens, coherence_callback, false)
     }
 
     /// Like :meth:`stream_tokens` with precomputed scores (a list, a tuple
@@ -249,7 +249,7 @@ impl PyStreamingKernel {
         tokens: &Bound<'_, PyAny>,
         coherence_callback: &Bound<'_, PyAny>,
     ) -> PyResult<String> {
-        let session = stream(&self.inner, tokens, coherence_callback)?;
+        let session = stream(&self.inner, tokens, coherence_callback, true)?;
         output_of(py, &self.inner, &session)
     }
 

@@ -6,12 +6,12 @@ use std::sync::{Arc, Mutex, RwLock};
 use backfire_nostd::gate::CoherenceScore;
 use backfire_std::CoherenceScorer;
 use backfire_std::scorer::{Fact, HeuristicNli, InMemoryKnowledge, KnowledgeStore, NliBackend};
-use pyo3::exceptions::{PyException, PyRuntimeError};
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 
 use crate::config::PyBackfireConfig;
-use crate::convert::score_from;
+use crate::convert::{is_interrupt, score_from};
 use crate::errors::IntoPyResult;
 use crate::gate::py_float;
 
@@ -25,7 +25,7 @@ impl Pending {
     /// Records `err` if it is not an ordinary `Exception` (those count as
     /// "no evidence", like in the fallback).
     fn park(&self, py: Python<'_>, err: PyErr) {
-        if !err.is_instance_of::<PyException>(py) {
+        if is_interrupt(py, &err) {
             if let Ok(mut slot) = self.0.lock() {
                 slot.get_or_insert(err);
             }

@@ -131,3 +131,21 @@ def test_scorer_config(gate):
     assert scorer.threshold == 0.7 and scorer.config.hard_limit == 0.4
     with pytest.raises(TypeError):
         gate.CoherenceScorer(config=42)
+
+
+def test_both_backends_know_the_same_default_facts():
+    # The fallback keeps its own copy of the Rust DEFAULT_FACTS: for every
+    # fact, asking about its key and answering with (or against) its value
+    # must score the same in both backends.
+    import backfire_kernel
+    import director_ai
+    from director_ai.scorer import DEFAULT_FACTS
+
+    rust, python = backfire_kernel.CoherenceScorer(), director_ai.scorer.CoherenceScorer()
+    for key, value in DEFAULT_FACTS:
+        prompt = f"What is the {key}?"
+        for answer in (f"The {key} is {value}", f"The {key} is not {value} but something else"):
+            assert rust.calculate_factual_divergence(prompt, answer) == pytest.approx(
+                python.calculate_factual_divergence(prompt, answer)
+            ), (key, answer)
+        assert rust.calculate_factual_divergence(prompt, f"The {key} is {value}") < 0.5, key

@@ -13,7 +13,7 @@
 //! ```
 //!
 //! Both kernels are one type, [`Kernel<G>`](Kernel), with one token loop
-//! (`run_stream`) and one set of entry points; they differ only in their
+//! (`run_record`) and one set of entry points; they differ only in their
 //! [`Gate`], the check a score goes through: [`SafetyKernel`] applies the
 //! core's hard limit, [`StreamingKernel`] a fresh core [`StreamMonitor`]
 //! per stream (hard limit, window mean, downward trend). Every decision is
@@ -230,8 +230,13 @@ fn precomputed<'a>(
     scores: &'a [f64],
 ) -> BackfireResult<impl FnMut(usize) -> Result<f64, ScoreFailure<Infallible>> + 'a> {
     check_score_count(tokens, scores.len())?;
-    // The lengths match, so the NaN fallback (which would halt) is never used.
-    Ok(move |i| Ok(scores.get(i).copied().unwrap_or(f64::NAN)))
+    Ok(by_index(scores))
+}
+
+/// Score `i` is `scores[i]`; callers pass as many tokens as scores, so the
+/// NaN fallback (which would halt) is never used.
+fn by_index(scores: &[f64]) -> impl FnMut(usize) -> Result<f64, ScoreFailure<Infallible>> + '_ {
+    move |i| Ok(scores.get(i).copied().unwrap_or(f64::NAN))
 }
 
 fn infallible<T>(result: Result<T, Infallible>) -> T {
@@ -451,7 +456,7 @@ impl<G: Gate> Kernel<G> {
     }
 
     /// [`stream_output`](Self::stream_output) with a fallible scorer, as for
-    /// [`stream_with`](Self::stream_with) (the Python layer's entry point).
+    /// [`stream_with`](Self::stream_with).
     pub fn stream_output_with<S: AsRef<str>, E>(
         &self,
         tokens: &[S],
@@ -472,13 +477,24 @@ impl<G: Gate> Kernel<G> {
         run_record(n, &self.interlock, Some(self.timestamps), self.gate.begin_stream(), score)
     }
 
+    /// [`stream_indexed`](Self::stream_indexed) for a caller that keeps
+    /// only the outcome (an output string): no clock is read, whatever the
+    /// kernel's [`Timestamps`] mode.
+    pub fn stream_indexed_untimed<E>(
+        &self,
+        n: usize,
+        score: impl FnMut(usize) -> Result<f64, ScoreFailure<E>>,
+    ) -> Result<StreamRecord, E> {
+        run_record(n, &self.interlock, None, self.gate.begin_stream(), score)
+    }
+
     /// [`stream_indexed`](Self::stream_indexed) with one precomputed score
     /// per token: pure arithmetic, no token text at all.
     // Kept out of line: inlined into a large caller (the Python binding) its
     // loop lost its registers and ran 2× slower.
     #[inline(never)]
     pub fn gate_scores(&self, scores: &[f64]) -> StreamRecord {
-        infallible(self.stream_indexed(scores.len(), |i| Ok(scores.get(i).copied().unwrap_or(f64::NAN))))
+        infallible(self.stream_indexed(scores.len(), by_index(scores)))
     }
 
     /// What [`stream_output`](Self::stream_output) returns for a halted

@@ -3,12 +3,12 @@
 //!
 //! # Storage
 //!
-//! The accepted text is stored once: every scored token is appended to a
-//! single `String` and only its end offset is kept, so [`StreamSession::token`],
-//! [`StreamSession::tokens`] and [`StreamSession::output`] are slices of
-//! that string, never copies. Scores and (optionally) timestamps are plain
-//! columns; a [`TokenEvent`] is assembled from the columns on demand. All
-//! columns are reserved once, from the length of the input.
+//! The scored tokens' text is stored once, copied after the token loop
+//! into a single `String` of which only each token's end offset is kept,
+//! so [`StreamSession::token`], [`StreamSession::tokens`] and
+//! [`StreamSession::output`] are slices of that string, never copies.
+//! Scores and (optionally) timestamps are plain columns; a [`TokenEvent`]
+//! is assembled from the columns on demand.
 
 use std::time::Instant;
 
@@ -49,16 +49,14 @@ impl Clock {
     /// Whether this clock records per-token times.
     #[inline]
     pub(crate) fn per_token(&self) -> bool {
-        self.per_token && self.start.is_some()
+        self.per_token
     }
 
-    /// Seconds since the start, if this clock records per-token times.
+    /// Seconds since the start (a per-token time; `None` for a clock that
+    /// is off, which a per-token clock never is).
     #[inline]
     pub(crate) fn lap(&self) -> Option<f64> {
-        match self.start {
-            Some(start) if self.per_token => Some(start.elapsed().as_secs_f64()),
-            _ => None,
-        }
+        self.start.map(|start| start.elapsed().as_secs_f64())
     }
 
     /// Seconds since the start (0 for a clock that is off).

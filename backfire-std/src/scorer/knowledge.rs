@@ -52,8 +52,9 @@ impl<T: KnowledgeStore + ?Sized> KnowledgeStore for Arc<T> {
     }
 }
 
-/// The built-in facts, in order (one canonical set, shared with the Python
-/// layer).
+/// The built-in facts, in order. The pure-Python fallback keeps a copy
+/// (`director_ai.scorer.DEFAULT_FACTS`); a pytest checks both backends know
+/// the same facts.
 pub const DEFAULT_FACTS: [(&str, &str); 8] = [
     ("sky color", "blue"),
     ("scpn layers", "16"),
