@@ -2,6 +2,7 @@
 //! attributes, JSON/TOML and a `repr`.
 
 use backfire_std::BackfireConfig as Config;
+use backfire_std::ValidConfig;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -51,8 +52,14 @@ impl PyBackfireConfig {
 
     /// Validates and wraps a std config.
     pub fn new_checked(inner: Config) -> PyResult<Self> {
-        inner.validate().into_py()?;
-        Ok(PyBackfireConfig { inner })
+        Self::validated(inner).map(|(config, _)| config)
+    }
+
+    /// Validates a std config once: the Python object and the validated
+    /// form kernels and scorers are built from.
+    pub fn validated(inner: Config) -> PyResult<(Self, ValidConfig)> {
+        let valid = inner.validate().into_py()?;
+        Ok((PyBackfireConfig { inner }, valid))
     }
 }
 

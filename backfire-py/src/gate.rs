@@ -191,9 +191,9 @@ impl PyStreamingKernel {
             trend_threshold: trend_threshold.unwrap_or(base.trend_threshold),
             ..base
         };
-        let config = PyBackfireConfig::new_checked(merged)?;
+        let (config, valid) = PyBackfireConfig::validated(merged)?;
         let mode = if timestamps { Timestamps::PerToken } else { Timestamps::EndOnly };
-        let inner = StreamingKernel::from_config(&config.inner).into_py()?.with_timestamps(mode);
+        let inner = StreamingKernel::new(&valid).with_timestamps(mode);
         Ok(PyStreamingKernel { inner, config: Py::new(py, config)? })
     }
 

@@ -173,8 +173,8 @@ impl PyCoherenceScorer {
         nli_callback: Option<Bound<'_, PyAny>>,
         knowledge_callback: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let config = PyBackfireConfig::new_checked(PyBackfireConfig::from_arg(config)?.unwrap_or_default())?;
-        let valid = config.inner.validate().into_py()?;
+        let (config, valid) =
+            PyBackfireConfig::validated(PyBackfireConfig::from_arg(config)?.unwrap_or_default())?;
         let pending = Pending::default();
         let callable = |name: &str, cb: Option<Bound<'_, PyAny>>| -> PyResult<Option<Py<PyAny>>> {
             match cb {
