@@ -60,11 +60,16 @@ fn stream_batch<G: Gate + Sync>(
 
 /// What `stream_output` returns: the released text, or the kernel's
 /// interrupt message.
-fn output_of<G: Gate>(py: Python<'_>, kernel: &Kernel<G>, session: &PyStreamSession) -> PyResult<String> {
+fn output_of<'py, G: Gate>(
+    py: Python<'py>,
+    kernel: &Kernel<G>,
+    session: &PyStreamSession,
+) -> PyResult<Bound<'py, PyString>> {
     if session.record.halted() {
-        return Ok(kernel.interrupt_text(&session.record));
+        return Ok(PyString::new(py, &kernel.interrupt_text(&session.record)));
     }
-    session.released_text(py)?.extract()
+    // The joined Python string itself, not a copy through Rust.
+    session.released_text(py)
 }
 
 /// Hard-limit interlock: halts at the first token whose coherence is below
@@ -108,24 +113,24 @@ impl PySafetyKernel {
     /// Concatenate the tokens while each scores at least ``hard_limit``;
     /// on a halt return ``"[KERNEL INTERRUPT: COHERENCE LIMIT EXCEEDED]"``
     /// (or ``"[KERNEL INTERRUPT: kernel_inactive]"`` if already halted).
-    fn stream_output(
+    fn stream_output<'py>(
         &self,
-        py: Python<'_>,
+        py: Python<'py>,
         tokens: &Bound<'_, PyAny>,
         coherence_callback: &Bound<'_, PyAny>,
-    ) -> PyResult<String> {
+    ) -> PyResult<Bound<'py, PyString>> {
         let session = stream(&self.inner, tokens, coherence_callback, true)?;
         output_of(py, &self.inner, &session)
     }
 
     /// Like :meth:`stream_output` with precomputed scores (a list, a tuple
     /// or any float buffer such as a NumPy array); no Python call per token.
-    fn stream_scores(
+    fn stream_scores<'py>(
         &self,
-        py: Python<'_>,
+        py: Python<'py>,
         tokens: &Bound<'_, PyAny>,
         scores: &Bound<'_, PyAny>,
-    ) -> PyResult<String> {
+    ) -> PyResult<Bound<'py, PyString>> {
         let session = stream_batch(py, &self.inner, tokens, scores)?;
         output_of(py, &self.inner, &session)
     }
@@ -243,12 +248,12 @@ impl PyStreamingKernel {
     }
 
     /// The emitted text, or ``"[KERNEL INTERRUPT: <reason>]"`` on a halt.
-    fn stream_output(
+    fn stream_output<'py>(
         &self,
-        py: Python<'_>,
+        py: Python<'py>,
         tokens: &Bound<'_, PyAny>,
         coherence_callback: &Bound<'_, PyAny>,
-    ) -> PyResult<String> {
+    ) -> PyResult<Bound<'py, PyString>> {
         let session = stream(&self.inner, tokens, coherence_callback, true)?;
         output_of(py, &self.inner, &session)
     }
@@ -337,7 +342,7 @@ impl PyStreamSession {
     /// The emitted text: all tokens, or those before the halting one.
     #[getter]
     fn output<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        callable_str(py, self.released_text(py)?.to_str()?)
+        callable_str(py, self.released_text(py)?)
     }
     /// Number of scored tokens (the halting one included).
     #[getter]

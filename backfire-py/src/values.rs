@@ -8,7 +8,7 @@
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::PyType;
+use pyo3::types::{PyString, PyType};
 
 static FLOAT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static INT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
@@ -34,7 +34,8 @@ pub fn callable_int(py: Python<'_>, value: usize) -> PyResult<Bound<'_, PyAny>> 
     make(py, &INT, "CallableInt", value)
 }
 
-/// A `str` that is also callable.
-pub fn callable_str<'py>(py: Python<'py>, value: &str) -> PyResult<Bound<'py, PyAny>> {
+/// A `str` that is also callable (built from a Python `str`, not copied
+/// through Rust).
+pub fn callable_str<'py>(py: Python<'py>, value: Bound<'py, PyString>) -> PyResult<Bound<'py, PyAny>> {
     make(py, &STR, "CallableStr", value)
 }
