@@ -13,7 +13,7 @@
 use std::time::Instant;
 
 use backfire_nostd::gate::{HaltReason, clamp_score};
-use backfire_nostd::num::{Accumulator, NeumaierSum};
+use backfire_nostd::num::NeumaierSum;
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 /// How a stream records time.

@@ -13,12 +13,13 @@
 //! * fixed point: a 64-bit integer of raw bits ([`IntAccumulator`]), which
 //!   is exact.
 //!
-//! [`NeumaierSum`] (compensated) is there for long sums of values of any
-//! magnitude, such as simulated time.
+//! [`NeumaierSum`] (compensated, not a window [`Accumulator`]) is there
+//! for long sums of values of any magnitude, such as simulated time.
 
 use super::Real;
 
-/// A running sum of values of `T`.
+/// A running sum of values of `T` as the gate's window keeps it: terms
+/// added one by one, and the block-scheme window test.
 pub trait Accumulator<T: Real>: Copy + Default + core::fmt::Debug {
     /// What [`mean_below`](Self::mean_below) compares the window sum with,
     /// computed once per window from the threshold and the window length.
@@ -107,18 +108,9 @@ pub struct NeumaierSum<T> {
 }
 
 impl<T: Real> NeumaierSum<T> {
-    /// The compensated value of the sum.
+    /// Adds one term.
     #[inline]
-    pub fn value(&self) -> T {
-        self.sum + self.compensation
-    }
-}
-
-impl<T: Real> Accumulator<T> for NeumaierSum<T> {
-    type Cutoff = ();
-
-    #[inline]
-    fn add(&mut self, x: T) {
+    pub fn add(&mut self, x: T) {
         let t = self.sum + x;
         // Recover the low-order bits lost by the addition (Neumaier's
         // variant handles |x| > |sum| as well).
@@ -130,15 +122,10 @@ impl<T: Real> Accumulator<T> for NeumaierSum<T> {
         self.sum = t;
     }
 
-    fn cutoff(_threshold: T, _n: u32) {}
-
+    /// The compensated value of the sum.
     #[inline]
-    fn mean_below(total: &Self, evicted: &Self, fill: &Self, n: u32, threshold: T, _cutoff: ()) -> Option<T> {
-        // Large terms first so that equal block sums cancel exactly.
-        let main = (total.sum - evicted.sum) + fill.sum;
-        let comp = (total.compensation - evicted.compensation) + fill.compensation;
-        let mean = (main + comp) / T::from_u32(n);
-        (mean < threshold).then_some(mean)
+    pub fn value(&self) -> T {
+        self.sum + self.compensation
     }
 }
 

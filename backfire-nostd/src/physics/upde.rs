@@ -45,7 +45,7 @@
 //! ```
 
 use crate::check::{ParamError, check_finite, check_non_negative, check_positive};
-use crate::num::{Accumulator, NeumaierSum, PhaseBackend, Transcendental};
+use crate::num::{NeumaierSum, PhaseBackend, Transcendental};
 use crate::physics::constants::{KNM, N_LAYERS, OMEGA_N};
 use crate::physics::coupling::CouplingPlan;
 use crate::physics::error::PhysicsError;

@@ -1,6 +1,6 @@
 //! UPDE stepper with owned, runtime-length states.
 
-use backfire_nostd::num::{Accumulator, NeumaierSum};
+use backfire_nostd::num::NeumaierSum;
 use backfire_nostd::physics::{self as core, N_LAYERS, order_parameter};
 use backfire_nostd::rng::SimpleRng;
 use serde::{Deserialize, Serialize};

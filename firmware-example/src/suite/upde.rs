@@ -13,7 +13,7 @@ use core::f64::consts::TAU;
 use core::hint::black_box;
 
 use backfire_nostd::check::ParamError;
-use backfire_nostd::num::{Accumulator, BinaryAngle, NeumaierSum, PhaseBackend, Real};
+use backfire_nostd::num::{BinaryAngle, NeumaierSum, PhaseBackend, Real};
 use backfire_nostd::physics::{
     KNM, OMEGA_N, PhysicsError, UPDEParams, UPDEState, UPDEStepper, order_parameter_from_sums,
 };
