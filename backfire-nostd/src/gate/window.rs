@@ -140,10 +140,7 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ScoreWindow<T, S> {
         if self.len < ws as usize {
             return None;
         }
-        // Below a threshold nothing reaches (an upper bound of any mean).
-        let above_all = T::from_f64(f64::INFINITY);
-        let cutoff = T::Accumulator::cutoff(above_all, ws);
-        T::Accumulator::mean_below(&self.total, &self.evicted, &self.fill, ws, above_all, cutoff)
+        Some(T::Accumulator::mean(&self.total, &self.evicted, &self.fill, ws))
     }
 
     /// `score[len − span] − newest`, once `span` scores were pushed

@@ -45,6 +45,10 @@ pub trait Accumulator<T: Real>: Copy + Default + core::fmt::Debug {
         threshold: T,
         cutoff: Self::Cutoff,
     ) -> Option<T>;
+
+    /// The window mean `(total − evicted + fill) / n` (`n` non-zero), as
+    /// [`mean_below`](Self::mean_below) reports it.
+    fn mean(total: &Self, evicted: &Self, fill: &Self, n: u32) -> T;
 }
 
 /// A plain running sum (see the module documentation for when it is exact
@@ -78,8 +82,7 @@ impl<T: Real> Accumulator<T> for PlainSum<T> {
 
     #[inline]
     fn mean_below(total: &Self, evicted: &Self, fill: &Self, n: u32, threshold: T, cutoff: T) -> Option<T> {
-        // Equal block sums cancel exactly when subtracted first.
-        let sum = (total.0 - evicted.0) + fill.0;
+        let sum = window_sum(total, evicted, fill);
         // Fast path without a division: the division's latency would
         // otherwise sit on the path of every token's verdict. Near or below
         // the cutoff, the exact test decides, so verdicts are those of
@@ -89,6 +92,17 @@ impl<T: Real> Accumulator<T> for PlainSum<T> {
         }
         exact_mean_below(sum, T::from_u32(n), threshold)
     }
+
+    fn mean(total: &Self, evicted: &Self, fill: &Self, n: u32) -> T {
+        window_sum(total, evicted, fill) / T::from_u32(n)
+    }
+}
+
+/// `total − evicted + fill`; equal block sums cancel exactly when
+/// subtracted first.
+#[inline(always)]
+fn window_sum<T: Real>(total: &PlainSum<T>, evicted: &PlainSum<T>, fill: &PlainSum<T>) -> T {
+    (total.0 - evicted.0) + fill.0
 }
 
 /// The exact window test, out of line: kept cold so that the compiler does

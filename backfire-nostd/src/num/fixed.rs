@@ -215,12 +215,17 @@ impl super::Accumulator<Q16> for IntAccumulator {
         // Exact: mean < threshold ⟺ sum < threshold · n in integers, so no
         // division per token (a 64-bit division is most of a Cortex-M0's
         // per-token cost). The reported mean is floored, hence also below.
-        let sum = total.raw() - evicted.raw() + fill.raw();
-        if sum >= cutoff {
+        if total.raw() - evicted.raw() + fill.raw() >= cutoff {
             return None;
         }
+        Some(Self::mean(total, evicted, fill, n))
+    }
+
+    /// Floored, and saturated into Q16.16's range.
+    fn mean(total: &Self, evicted: &Self, fill: &Self, n: u32) -> Q16 {
+        let sum = total.raw() - evicted.raw() + fill.raw();
         let mean = sum.div_euclid(i64::from(n.max(1)));
-        Some(Q16::from_bits(mean.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32))
+        Q16::from_bits(mean.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32)
     }
 }
 
