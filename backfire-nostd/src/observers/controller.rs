@@ -8,8 +8,12 @@ use super::error::{ObserverError, to_backend};
 
 /// Which control law [`TCBOController::step`] applies. Both use the
 /// incremental form `κ_new = clamp(κ + kp·e + ki·I, κ_min, κ_max)` with the
-/// deficit `e = max(tau_h1 − p_h1, 0)`, so during a deficit they give the
-/// same `κ`; they differ in the integral `I`.
+/// deficit `e = max(tau_h1 − p_h1, 0)` as the proportional term; they
+/// differ in how the integral `I` evolves, and `κ` depends on `I`. From a
+/// fresh or reset controller they give the same `κ` only while every step
+/// has been a deficit (or on target) with `κ` below `κ_max`; they part ways
+/// after any surplus (which only [`AntiWindup`](Self::AntiWindup)'s `I`
+/// integrates) or once `κ` saturates (where only it pauses integration).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
