@@ -279,8 +279,6 @@ pub struct TCBOObserver<T, S> {
     counter: u64,
     p_h1: T,
     s_h1: T,
-    is_conscious: bool,
-    h1_error: T,
 }
 
 impl<T: ObserverFloat, S: AsRef<[T]> + AsMut<[T]>> TCBOObserver<T, S> {
@@ -297,8 +295,6 @@ impl<T: ObserverFloat, S: AsRef<[T]> + AsMut<[T]>> TCBOObserver<T, S> {
             counter: 0,
             p_h1: T::ZERO,
             s_h1: T::ZERO,
-            is_conscious: false,
-            h1_error: config.tau_h1,
         })
     }
 
@@ -378,7 +374,8 @@ impl<T: ObserverFloat, S: AsRef<[T]> + AsMut<[T]>> TCBOObserver<T, S> {
         on_stride && self.ring.is_full()
     }
 
-    /// Noise floor, logistic and flags (spec §2.4 steps 9–11).
+    /// Noise floor and logistic (spec §2.4 steps 9–10); the flags of
+    /// step 11 are derived from `p_h1` by the getters.
     fn apply(&mut self, lifetime: T) -> Result<T, ObserverError> {
         if !lifetime.is_finite() {
             return Err(ObserverError::NonFiniteResult { quantity: "H1 lifetime" });
@@ -388,8 +385,6 @@ impl<T: ObserverFloat, S: AsRef<[T]> + AsMut<[T]>> TCBOObserver<T, S> {
         let p_h1 = persistence_to_probability(s_h1, cfg.s0, cfg.beta);
         self.s_h1 = s_h1;
         self.p_h1 = p_h1;
-        self.is_conscious = p_h1 > cfg.tau_h1;
-        self.h1_error = (cfg.tau_h1 - p_h1).max(T::ZERO);
         Ok(p_h1)
     }
 
@@ -400,8 +395,6 @@ impl<T: ObserverFloat, S: AsRef<[T]> + AsMut<[T]>> TCBOObserver<T, S> {
         self.counter = 0;
         self.p_h1 = T::ZERO;
         self.s_h1 = T::ZERO;
-        self.is_conscious = false;
-        self.h1_error = self.config.tau_h1;
     }
 
     /// The delay-embedded cloud of the buffered window, once `min_needed`
@@ -419,8 +412,8 @@ impl<T: ObserverFloat, S: AsRef<[T]> + AsMut<[T]>> TCBOObserver<T, S> {
         TCBOState {
             p_h1: self.p_h1,
             s_h1: self.s_h1,
-            is_conscious: self.is_conscious,
-            h1_error: self.h1_error,
+            is_conscious: self.is_conscious(),
+            h1_error: self.h1_error(),
             tau_h1: self.config.tau_h1,
             buffer_size: self.ring.len(),
         }
@@ -436,11 +429,12 @@ impl<T: ObserverFloat, S: AsRef<[T]> + AsMut<[T]>> TCBOObserver<T, S> {
     }
     /// `p_h1 > tau_h1`.
     pub fn is_conscious(&self) -> bool {
-        self.is_conscious
+        self.p_h1 > self.config.tau_h1
     }
-    /// `max(tau_h1 − p_h1, 0)`; `tau_h1` before the first computation.
+    /// `max(tau_h1 − p_h1, 0)`; `tau_h1` before the first computation
+    /// (where `p_h1 = 0`).
     pub fn h1_error(&self) -> T {
-        self.h1_error
+        (self.config.tau_h1 - self.p_h1).max(T::ZERO)
     }
     /// Rows buffered.
     pub fn buffer_size(&self) -> usize {
