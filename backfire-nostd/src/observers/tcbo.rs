@@ -14,7 +14,7 @@ use crate::check::{
 
 use super::ObserverFloat;
 use super::embedding::{PhaseEmbedding, PointCloud};
-use super::error::{ObserverError, check_storage, check_vector, to_backend};
+use super::error::{ObserverError, check_storage, check_vector, split_storage, to_backend};
 use super::persistence::{dispersion_lifetime, persistence_to_probability};
 use super::ring::{SLACK, SeriesRing};
 
@@ -330,8 +330,9 @@ impl<T: ObserverFloat, S: AsRef<[T]> + AsMut<[T]>> TCBOObserver<T, S> {
             return Ok(self.p_h1);
         }
         let dim = self.ring.width() * self.config.embed_dim;
-        let (rows, scratch) = split(self.storage.as_mut(), self.ring.values())?;
-        let (centroid, radii) = split(scratch, dim)?;
+        // The constructor checked the storage length: these cannot fail.
+        let (rows, scratch) = split_storage(self.storage.as_mut(), self.ring.values())?;
+        let (centroid, radii) = split_storage(scratch, dim)?;
         let cloud = embed(&self.ring, &self.config, rows);
         let lifetime = dispersion_lifetime(&cloud, centroid, radii)?;
         self.apply(lifetime)
@@ -461,11 +462,4 @@ fn embed<'a, T: ObserverFloat>(
     rows: &'a [T],
 ) -> PointCloud<'a, T> {
     PointCloud::new(ring.window(rows), config.embed_dim, config.tau_delay)
-}
-
-/// `split_at_mut` that reports a short buffer instead of panicking (the
-/// constructor already checked the length).
-fn split<T>(buf: &mut [T], mid: usize) -> Result<(&mut [T], &mut [T]), ObserverError> {
-    let provided = buf.len();
-    buf.split_at_mut_checked(mid).ok_or(ObserverError::Storage { needed: mid, provided })
 }
