@@ -353,10 +353,9 @@ impl<T: ObserverFloat, S: AsRef<[T]> + AsMut<[T]>> TCBOObserver<T, S> {
         if !self.due(force) {
             return Ok(self.p_h1);
         }
-        let lifetime = match self.point_cloud() {
-            Some(cloud) => estimator(&cloud)?,
-            None => return Ok(self.p_h1),
-        };
+        // `due` checked the ring is full, the constructor the storage length.
+        let (rows, _) = split_storage(self.storage.as_mut(), self.ring.values())?;
+        let lifetime = estimator(&embed(&self.ring, &self.config, rows))?;
         self.apply(lifetime)
     }
 
