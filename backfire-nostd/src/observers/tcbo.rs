@@ -40,7 +40,9 @@ pub struct TCBOParams {
     /// Noise floor `θp`: lifetimes `≤ θp` count as 0; default 0.05.
     pub persistence_threshold: f64,
     /// Most points the Rips estimator (std layer) uses; the window is
-    /// thinned evenly beyond this. Default 500. Unused by the surrogate.
+    /// thinned evenly beyond this. Default 500. Unused by the surrogate;
+    /// the std observer with the Rips method rejects values above 2048
+    /// (`backfire_std::observers::MAX_RIPS_POINTS`).
     pub subsample_max: usize,
     /// Compute on every `K`-th call of `compute(false)`; 0 or 1 = every call.
     pub compute_every_n: u64,
