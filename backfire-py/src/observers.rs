@@ -26,7 +26,9 @@ fn choice<T: Copy>(field: &str, value: &str, options: &[(&str, T)]) -> PyResult<
 ///
 /// ``method="surrogate"`` (default) is the reference's radial-dispersion
 /// statistic; ``method="rips"`` computes the longest H1 bar of the
-/// Vietoris–Rips filtration (real persistent homology). ``embedding=
+/// Vietoris–Rips filtration (real persistent homology) of at most
+/// ``subsample_max`` points (the window thinned evenly), which must then
+/// be at most 2048 (else ``ValueError``). ``embedding=
 /// "angular"`` (default) treats each phase as ``(cos θ, sin θ)``;
 /// ``"linear"`` reproduces the reference's Euclidean treatment.
 #[pyclass(name = "TCBOObserver", module = "backfire_kernel")]

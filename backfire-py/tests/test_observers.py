@@ -85,6 +85,16 @@ def test_observer_validates():
         bk.TCBOObserver(beta=math.inf)
 
 
+def test_rips_bounds_subsample_max():
+    with pytest.raises(ValueError, match="subsample_max must be <= 2048 with method rips, got 2049"):
+        bk.TCBOObserver(method="rips", subsample_max=2049)
+    with pytest.raises(ValueError, match="subsample_max"):
+        bk.TCBOObserver(method="rips", window_size=70000, subsample_max=70000)
+    assert bk.TCBOObserver(method="rips", subsample_max=2048).method == "rips"
+    # The surrogate does not use it.
+    assert bk.TCBOObserver(subsample_max=70000).method == "surrogate"
+
+
 # ------------------------------------------------------------- controller
 
 

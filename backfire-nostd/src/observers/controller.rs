@@ -8,8 +8,12 @@ use super::error::{ObserverError, to_backend};
 
 /// Which control law [`TCBOController::step`] applies. Both use the
 /// incremental form `κ_new = clamp(κ + kp·e + ki·I, κ_min, κ_max)` with the
-/// deficit `e = max(tau_h1 − p_h1, 0)`, so during a deficit they give the
-/// same `κ`; they differ in the integral `I`.
+/// deficit `e = max(tau_h1 − p_h1, 0)` as the proportional term; they
+/// differ in how the integral `I` evolves, and `κ` depends on `I`. From a
+/// fresh or reset controller they give the same `κ` only while every step
+/// has been a deficit (or on target) with `κ` below `κ_max`; they part ways
+/// after any surplus (which only [`AntiWindup`](Self::AntiWindup)'s `I`
+/// integrates) or once `κ` saturates (where only it pauses integration).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
@@ -155,14 +159,13 @@ impl<T: ObserverFloat> TCBOControllerConfig<T> {
 pub struct TCBOController<T> {
     config: TCBOControllerConfig<T>,
     integral: T,
-    last_error: T,
     last_p_h1: Option<T>,
 }
 
 impl<T: ObserverFloat> TCBOController<T> {
     /// A controller with a zero integral.
     pub fn new(config: TCBOControllerConfig<T>) -> Self {
-        TCBOController { config, integral: T::ZERO, last_error: T::ZERO, last_p_h1: None }
+        TCBOController { config, integral: T::ZERO, last_p_h1: None }
     }
 
     /// The deficit `max(tau_h1 − p_h1, 0)` (spec §3.3 `compute_error`).
@@ -172,8 +175,14 @@ impl<T: ObserverFloat> TCBOController<T> {
     /// `p_h1` must be in `[0, 1]` (the reference treats NaN as "no
     /// deficit").
     pub fn compute_error(&self, p_h1: T) -> Result<T, ObserverError> {
+        Ok(self.signed_error(p_h1)?.max(T::ZERO))
+    }
+
+    /// The signed error `tau_h1 − p_h1`, once `p_h1` is checked to be in
+    /// `[0, 1]`.
+    fn signed_error(&self, p_h1: T) -> Result<T, ObserverError> {
         check_unit("p_h1", p_h1.to_f64())?;
-        Ok((self.config.tau_h1 - p_h1).max(T::ZERO))
+        Ok(self.config.tau_h1 - p_h1)
     }
 
     /// One control step (spec §3.2): returns the new `κ`, always within
@@ -184,7 +193,8 @@ impl<T: ObserverFloat> TCBOController<T> {
     /// `p_h1` must be in `[0, 1]`, `current_kappa` finite, `dt` finite and
     /// `>= 0`; on error the state is unchanged.
     pub fn step(&mut self, p_h1: T, current_kappa: T, dt: T) -> Result<T, ObserverError> {
-        let deficit = self.compute_error(p_h1)?;
+        let error = self.signed_error(p_h1)?;
+        let deficit = error.max(T::ZERO);
         check_finite("current_kappa", current_kappa.to_f64())?;
         check_non_negative("dt", dt.to_f64())?;
         let cfg = &self.config;
@@ -192,7 +202,6 @@ impl<T: ObserverFloat> TCBOController<T> {
         self.integral = match cfg.law {
             ControlLaw::Reference => (self.integral + deficit * dt).clamp_to(lo, hi),
             ControlLaw::AntiWindup => {
-                let error = cfg.tau_h1 - p_h1;
                 let pushes_up_at_max = current_kappa >= cfg.kappa_max && error > T::ZERO;
                 let pushes_down_at_min = current_kappa <= cfg.kappa_min && error < T::ZERO;
                 if pushes_up_at_max || pushes_down_at_min {
@@ -204,7 +213,6 @@ impl<T: ObserverFloat> TCBOController<T> {
         };
         let delta = cfg.kp * deficit + cfg.ki * self.integral;
         let kappa = (current_kappa + delta).clamp_to(cfg.kappa_min, cfg.kappa_max);
-        self.last_error = deficit;
         self.last_p_h1 = Some(p_h1);
         Ok(kappa)
     }
@@ -215,11 +223,10 @@ impl<T: ObserverFloat> TCBOController<T> {
         p_h1.or(self.last_p_h1).unwrap_or(T::ZERO) > self.config.tau_h1
     }
 
-    /// Zeroes the integral and the last error and forgets the last `p_h1`;
-    /// the configuration is kept.
+    /// Zeroes the integral and forgets the last `p_h1` (so the last error
+    /// reads 0); the configuration is kept.
     pub fn reset(&mut self) {
         self.integral = T::ZERO;
-        self.last_error = T::ZERO;
         self.last_p_h1 = None;
     }
 
@@ -227,9 +234,9 @@ impl<T: ObserverFloat> TCBOController<T> {
     pub fn integral(&self) -> T {
         self.integral
     }
-    /// The deficit of the last step.
+    /// The deficit `max(tau_h1 − p_h1, 0)` of the last step, 0 if none.
     pub fn last_error(&self) -> T {
-        self.last_error
+        self.last_p_h1.map_or(T::ZERO, |p_h1| (self.config.tau_h1 - p_h1).max(T::ZERO))
     }
     /// The `p_h1` of the last step.
     pub fn last_p_h1(&self) -> Option<T> {

@@ -88,13 +88,17 @@ pub(crate) fn check_vector<T: crate::num::Real>(
     xs: &[T],
     expected: usize,
 ) -> Result<(), ObserverError> {
-    if xs.len() != expected {
-        return Err(ObserverError::Length { field, expected, got: xs.len() });
-    }
+    check_length(field, xs.len(), expected)?;
     match xs.iter().enumerate().find(|(_, x)| !x.is_finite()) {
         Some((index, x)) => Err(ObserverError::NonFinite { field, index, value: x.to_f64() }),
         None => Ok(()),
     }
+}
+
+/// Checks that a vector argument (e.g. an output buffer) has exactly
+/// `expected` entries.
+pub(crate) fn check_length(field: &'static str, got: usize, expected: usize) -> Result<(), ObserverError> {
+    if got == expected { Ok(()) } else { Err(ObserverError::Length { field, expected, got }) }
 }
 
 /// A parameter already checked as `f64`, converted to the backend `T`:
@@ -117,4 +121,11 @@ pub(crate) fn check_storage(n: usize, needed: Option<usize>, provided: usize) ->
     let needed =
         needed.ok_or(ParamError::new("n", n as f64, "small enough that the storage fits in memory"))?;
     if provided < needed { Err(ObserverError::Storage { needed, provided }) } else { Ok(()) }
+}
+
+/// `split_at_mut` of lent storage or scratch that reports a short buffer as
+/// [`ObserverError::Storage`] (`needed = mid`) instead of panicking.
+pub(crate) fn split_storage<T>(buf: &mut [T], mid: usize) -> Result<(&mut [T], &mut [T]), ObserverError> {
+    let provided = buf.len();
+    buf.split_at_mut_checked(mid).ok_or(ObserverError::Storage { needed: mid, provided })
 }

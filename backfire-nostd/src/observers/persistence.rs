@@ -14,7 +14,7 @@ use crate::check::{check_finite, check_positive, check_unit};
 
 use super::ObserverFloat;
 use super::embedding::PointSet;
-use super::error::ObserverError;
+use super::error::{ObserverError, split_storage};
 
 /// The radial-dispersion lifetime `ℓ` of a point cloud (spec §2.4 step 8).
 ///
@@ -50,8 +50,8 @@ pub fn dispersion_lifetime<T: ObserverFloat, P: PointSet<T>>(
     if len == 0 {
         return Ok(T::ZERO);
     }
-    let centroid = scratch(centroid, dim)?;
-    let radii = scratch(radii, len)?;
+    let (centroid, _) = split_storage(centroid, dim)?;
+    let (radii, _) = split_storage(radii, len)?;
     let count = T::from_u32(u32::try_from(len).unwrap_or(u32::MAX));
 
     centroid.fill(T::ZERO);
@@ -79,11 +79,6 @@ pub fn dispersion_lifetime<T: ObserverFloat, P: PointSet<T>>(
     } else {
         Ok(T::ZERO)
     }
-}
-
-fn scratch<T>(buf: &mut [T], needed: usize) -> Result<&mut [T], ObserverError> {
-    let provided = buf.len();
-    buf.get_mut(..needed).ok_or(ObserverError::Storage { needed, provided })
 }
 
 /// The logistic `1 / (1 + exp(a))` with `a = −β·(s − s0)` clamped to

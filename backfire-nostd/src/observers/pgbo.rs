@@ -7,7 +7,7 @@ use crate::check::{ParamError, check_non_negative, check_positive};
 use crate::num::Real;
 
 use super::ObserverFloat;
-use super::error::{ObserverError, check_storage, check_vector, to_backend};
+use super::error::{ObserverError, check_length, check_storage, check_vector, to_backend};
 
 /// Raw PGBO settings (spec §4.1, defaults there). Validate with
 /// [`PGBOConfig::new`]. The reference's `alpha_min/max` and
@@ -338,10 +338,6 @@ pub fn phase_geometry_bridge<T: ObserverFloat>(
     check_length("h", h.len(), d.saturating_mul(d))?;
     let drive = |i: usize| at(dphi, i) - config.alpha * at(a, i);
     saturate_and_lift(config, drive, u, h)
-}
-
-fn check_length(field: &'static str, got: usize, expected: usize) -> Result<(), ObserverError> {
-    if got == expected { Ok(()) } else { Err(ObserverError::Length { field, expected, got }) }
 }
 
 fn copy<T: Copy>(to: &mut [T], from: &[T]) {

@@ -14,7 +14,7 @@ use crate::check::{
 
 use super::ObserverFloat;
 use super::embedding::{PhaseEmbedding, PointCloud};
-use super::error::{ObserverError, check_storage, check_vector, to_backend};
+use super::error::{ObserverError, check_storage, check_vector, split_storage, to_backend};
 use super::persistence::{dispersion_lifetime, persistence_to_probability};
 use super::ring::{SLACK, SeriesRing};
 
@@ -40,7 +40,9 @@ pub struct TCBOParams {
     /// Noise floor `θp`: lifetimes `≤ θp` count as 0; default 0.05.
     pub persistence_threshold: f64,
     /// Most points the Rips estimator (std layer) uses; the window is
-    /// thinned evenly beyond this. Default 500. Unused by the surrogate.
+    /// thinned evenly beyond this. Default 500. Unused by the surrogate;
+    /// the std observer with the Rips method rejects values above 2048
+    /// (`backfire_std::observers::MAX_RIPS_POINTS`).
     pub subsample_max: usize,
     /// Compute on every `K`-th call of `compute(false)`; 0 or 1 = every call.
     pub compute_every_n: u64,
@@ -279,8 +281,6 @@ pub struct TCBOObserver<T, S> {
     counter: u64,
     p_h1: T,
     s_h1: T,
-    is_conscious: bool,
-    h1_error: T,
 }
 
 impl<T: ObserverFloat, S: AsRef<[T]> + AsMut<[T]>> TCBOObserver<T, S> {
@@ -297,8 +297,6 @@ impl<T: ObserverFloat, S: AsRef<[T]> + AsMut<[T]>> TCBOObserver<T, S> {
             counter: 0,
             p_h1: T::ZERO,
             s_h1: T::ZERO,
-            is_conscious: false,
-            h1_error: config.tau_h1,
         })
     }
 
@@ -334,8 +332,9 @@ impl<T: ObserverFloat, S: AsRef<[T]> + AsMut<[T]>> TCBOObserver<T, S> {
             return Ok(self.p_h1);
         }
         let dim = self.ring.width() * self.config.embed_dim;
-        let (rows, scratch) = split(self.storage.as_mut(), self.ring.values())?;
-        let (centroid, radii) = split(scratch, dim)?;
+        // The constructor checked the storage length: these cannot fail.
+        let (rows, scratch) = split_storage(self.storage.as_mut(), self.ring.values())?;
+        let (centroid, radii) = split_storage(scratch, dim)?;
         let cloud = embed(&self.ring, &self.config, rows);
         let lifetime = dispersion_lifetime(&cloud, centroid, radii)?;
         self.apply(lifetime)
@@ -356,10 +355,9 @@ impl<T: ObserverFloat, S: AsRef<[T]> + AsMut<[T]>> TCBOObserver<T, S> {
         if !self.due(force) {
             return Ok(self.p_h1);
         }
-        let lifetime = match self.point_cloud() {
-            Some(cloud) => estimator(&cloud)?,
-            None => return Ok(self.p_h1),
-        };
+        // `due` checked the ring is full, the constructor the storage length.
+        let (rows, _) = split_storage(self.storage.as_mut(), self.ring.values())?;
+        let lifetime = estimator(&embed(&self.ring, &self.config, rows))?;
         self.apply(lifetime)
     }
 
@@ -378,7 +376,8 @@ impl<T: ObserverFloat, S: AsRef<[T]> + AsMut<[T]>> TCBOObserver<T, S> {
         on_stride && self.ring.is_full()
     }
 
-    /// Noise floor, logistic and flags (spec §2.4 steps 9–11).
+    /// Noise floor and logistic (spec §2.4 steps 9–10); the flags of
+    /// step 11 are derived from `p_h1` by the getters.
     fn apply(&mut self, lifetime: T) -> Result<T, ObserverError> {
         if !lifetime.is_finite() {
             return Err(ObserverError::NonFiniteResult { quantity: "H1 lifetime" });
@@ -388,8 +387,6 @@ impl<T: ObserverFloat, S: AsRef<[T]> + AsMut<[T]>> TCBOObserver<T, S> {
         let p_h1 = persistence_to_probability(s_h1, cfg.s0, cfg.beta);
         self.s_h1 = s_h1;
         self.p_h1 = p_h1;
-        self.is_conscious = p_h1 > cfg.tau_h1;
-        self.h1_error = (cfg.tau_h1 - p_h1).max(T::ZERO);
         Ok(p_h1)
     }
 
@@ -400,8 +397,6 @@ impl<T: ObserverFloat, S: AsRef<[T]> + AsMut<[T]>> TCBOObserver<T, S> {
         self.counter = 0;
         self.p_h1 = T::ZERO;
         self.s_h1 = T::ZERO;
-        self.is_conscious = false;
-        self.h1_error = self.config.tau_h1;
     }
 
     /// The delay-embedded cloud of the buffered window, once `min_needed`
@@ -419,8 +414,8 @@ impl<T: ObserverFloat, S: AsRef<[T]> + AsMut<[T]>> TCBOObserver<T, S> {
         TCBOState {
             p_h1: self.p_h1,
             s_h1: self.s_h1,
-            is_conscious: self.is_conscious,
-            h1_error: self.h1_error,
+            is_conscious: self.is_conscious(),
+            h1_error: self.h1_error(),
             tau_h1: self.config.tau_h1,
             buffer_size: self.ring.len(),
         }
@@ -436,11 +431,12 @@ impl<T: ObserverFloat, S: AsRef<[T]> + AsMut<[T]>> TCBOObserver<T, S> {
     }
     /// `p_h1 > tau_h1`.
     pub fn is_conscious(&self) -> bool {
-        self.is_conscious
+        self.p_h1 > self.config.tau_h1
     }
-    /// `max(tau_h1 − p_h1, 0)`; `tau_h1` before the first computation.
+    /// `max(tau_h1 − p_h1, 0)`; `tau_h1` before the first computation
+    /// (where `p_h1 = 0`).
     pub fn h1_error(&self) -> T {
-        self.h1_error
+        (self.config.tau_h1 - self.p_h1).max(T::ZERO)
     }
     /// Rows buffered.
     pub fn buffer_size(&self) -> usize {
@@ -467,11 +463,4 @@ fn embed<'a, T: ObserverFloat>(
     rows: &'a [T],
 ) -> PointCloud<'a, T> {
     PointCloud::new(ring.window(rows), config.embed_dim, config.tau_delay)
-}
-
-/// `split_at_mut` that reports a short buffer instead of panicking (the
-/// constructor already checked the length).
-fn split<T>(buf: &mut [T], mid: usize) -> Result<(&mut [T], &mut [T]), ObserverError> {
-    let provided = buf.len();
-    buf.split_at_mut_checked(mid).ok_or(ObserverError::Storage { needed: mid, provided })
 }

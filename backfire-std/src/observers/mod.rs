@@ -27,6 +27,7 @@ pub use backfire_nostd::observers::{
 };
 pub use controller::TCBOController;
 pub use pgbo::PGBOEngine;
+pub use rips::MAX_RIPS_POINTS;
 pub use tcbo::{TCBOObserver, TcboMethod};
 
 use crate::error::{BackfireError, BackfireResult};

@@ -69,6 +69,15 @@ struct Edge {
 
 const NONE: u32 = u32::MAX;
 
+/// Most points the TCBO observer lets the Rips method use: with
+/// `method = Rips`, [`TCBOObserver`](super::TCBOObserver) rejects a
+/// `subsample_max` above this. The workspace is dense in the point count
+/// `P`: a `P × P` matrix of `u32` edge ranks and `P(P−1)/2` edges of 16
+/// bytes — 48 MiB at 2048 points, growing quadratically — and the edge
+/// ranks are `u32`, so [`RipsH1::bars`] cannot index 65536 points or more
+/// at all.
+pub const MAX_RIPS_POINTS: usize = 2048;
+
 /// Reusable workspace of the Rips H1 computation.
 ///
 /// ```
@@ -137,6 +146,10 @@ impl RipsH1 {
     }
 
     /// The H1 bars of positive length, longest first.
+    ///
+    /// A cloud of 65536 points or more (`P²` past `u32`) is beyond the
+    /// `u32` indexing and gives no bars; the TCBO observer never passes
+    /// more than [`MAX_RIPS_POINTS`].
     pub fn bars<P: PointSet<f64>>(&mut self, points: &P) -> &[Bar] {
         let (count, dim) = (points.len(), points.dim());
         self.reducer.bars.clear();

@@ -1,8 +1,9 @@
 //! Runtime-sized TCBO observer with a choice of H1 estimator.
 
+use backfire_nostd::check::ParamError;
 use backfire_nostd::observers::{self as core, TCBOConfig, TCBOParams, TCBOState};
 
-use super::rips::{RipsH1, Thinned};
+use super::rips::{MAX_RIPS_POINTS, RipsH1, Thinned};
 use super::storage;
 use crate::error::BackfireResult;
 
@@ -15,7 +16,8 @@ pub enum TcboMethod {
     #[default]
     Surrogate,
     /// The longest finite H1 bar of the Vietoris–Rips filtration of the
-    /// cloud (at most `subsample_max` points), see [`super::rips`].
+    /// cloud (at most `subsample_max` points, itself at most
+    /// [`MAX_RIPS_POINTS`]), see [`super::rips`].
     Rips,
 }
 
@@ -59,8 +61,19 @@ impl TCBOObserver {
     }
 
     /// An observer with every setting given.
+    ///
+    /// # Errors
+    ///
+    /// A validation error naming the field for any setting
+    /// [`TCBOConfig::new`] rejects, for `n = 0` or a storage beyond
+    /// [`MAX_STORAGE_VALUES`](super::MAX_STORAGE_VALUES), and, with
+    /// [`TcboMethod::Rips`], for `subsample_max` above [`MAX_RIPS_POINTS`].
     pub fn with_params(n: usize, params: &TCBOParams, method: TcboMethod) -> BackfireResult<Self> {
         let config = TCBOConfig::new(params)?;
+        if method == TcboMethod::Rips && config.subsample_max() > MAX_RIPS_POINTS {
+            let value = config.subsample_max() as f64;
+            return Err(ParamError::new("subsample_max", value, "<= 2048 with method rips").into());
+        }
         let buf = storage("TCBO observer", config.storage_len(n))?;
         Ok(TCBOObserver { core: core::TCBOObserver::new(n, config, buf)?, method, rips: RipsH1::new() })
     }
@@ -205,6 +218,23 @@ mod tests {
         assert!(surrogate_ramp.compute(true).unwrap() > 0.6, "the surrogate calls a ramp a loop");
         assert_eq!(rips_ramp.compute(true).unwrap(), 0.5, "Rips: a ramp has no H1");
         assert_eq!(rips_ramp.s_h1(), 0.0);
+    }
+
+    #[test]
+    fn rips_bounds_subsample_max() {
+        let params = |subsample_max| TCBOParams { subsample_max, ..TCBOParams::default() };
+        let e = TCBOObserver::with_params(2, &params(MAX_RIPS_POINTS + 1), TcboMethod::Rips).unwrap_err();
+        assert_eq!(
+            e,
+            BackfireError::Validation("subsample_max must be <= 2048 with method rips, got 2049".into())
+        );
+        let e = TCBOObserver::with_params(2, &params(1 << 16), TcboMethod::Rips).unwrap_err();
+        assert!(e.to_string().contains("subsample_max"), "{e}");
+        let e = TCBOObserver::with_params(2, &params(0), TcboMethod::Rips).unwrap_err();
+        assert_eq!(e.to_string(), "validation error: subsample_max must be >= 1, got 0");
+        assert!(TCBOObserver::with_params(2, &params(MAX_RIPS_POINTS), TcboMethod::Rips).is_ok());
+        // The surrogate does not use it.
+        assert!(TCBOObserver::with_params(2, &params(1 << 16), TcboMethod::Surrogate).is_ok());
     }
 
     #[test]
