@@ -65,6 +65,19 @@ pub fn check_non_negative(field: &'static str, value: f64) -> Result<f64, ParamE
     }
 }
 
+/// Applies a `check_*` rule to every value (e.g. the entries of a matrix),
+/// reporting the first that fails under `field`.
+pub fn check_each<'a>(
+    field: &'static str,
+    values: impl IntoIterator<Item = &'a f64>,
+    rule: fn(&'static str, f64) -> Result<f64, ParamError>,
+) -> Result<(), ParamError> {
+    for &v in values {
+        rule(field, v)?;
+    }
+    Ok(())
+}
+
 /// Checks that a count is at least `min` (`rule` spells it, e.g. `">= 1"`,
 /// so messages stay static strings).
 pub fn check_at_least(
@@ -109,6 +122,13 @@ mod tests {
         assert!(check_non_negative("sigma", -1e-300).is_err());
         assert!(check_finite("f", f64::NAN).is_err());
         assert!(check_finite("f", -1e300).is_ok());
+    }
+
+    #[test]
+    fn each_reports_the_first_failure() {
+        assert!(check_each("k", &[0.0, 1.0], check_non_negative).is_ok());
+        let e = check_each("k", &[0.0, -1.0, -2.0], check_non_negative).unwrap_err();
+        assert_eq!(e, ParamError::new("k", -1.0, "finite and >= 0"));
     }
 
     #[test]

@@ -34,7 +34,7 @@
 
 use core::f64::consts::TAU;
 
-use crate::check::{ParamError, check_finite, check_non_negative};
+use crate::check::{ParamError, check_each, check_finite, check_non_negative};
 use crate::num::Transcendental;
 use crate::physics::constants::{KNM, N_LAYERS, OMEGA_N};
 use crate::physics::error::PhysicsError;
@@ -132,9 +132,7 @@ impl<T: Transcendental, const N: usize> SECFunctional<T, N> {
         lambda_omega: f64,
         lambda_entropy: f64,
     ) -> Result<Self, ParamError> {
-        for &w in &omega {
-            check_finite("omega", w)?;
-        }
+        check_each("omega", &omega, check_finite)?;
         check_coupling(&knm)?;
         let mut sec = SECFunctional {
             knm: [[T::ZERO; N]; N],
@@ -213,9 +211,7 @@ impl<T: Transcendental, const N: usize> SECFunctional<T, N> {
         if theta_prev.is_some_and(|p| p.iter().any(|x| !x.is_finite())) {
             return Err(PhysicsError::NonFinitePrev);
         }
-        if !dt.is_finite() {
-            return Err(ParamError::new("dt", dt.to_f64(), "finite").into());
-        }
+        check_finite("dt", dt.to_f64())?;
         let v_coupling = self.coupling_potential(theta);
         let v_frequency = self.frequency_penalty(theta, theta_prev, dt);
         let v_entropy = self.entropy_term(theta);
@@ -319,10 +315,7 @@ impl<T: Transcendental, const N: usize> SECFunctional<T, N> {
 }
 
 fn check_coupling<const N: usize>(knm: &[[f64; N]; N]) -> Result<(), ParamError> {
-    for &k in knm.iter().flatten() {
-        check_non_negative("knm", k)?;
-    }
-    Ok(())
+    check_each("knm", knm.iter().flatten(), check_non_negative)
 }
 
 fn floor_dt<T: Transcendental>(dt: T) -> T {

@@ -44,7 +44,7 @@
 //! assert!((state.r_global() - 0.7576618317313849).abs() < 1e-9);
 //! ```
 
-use crate::check::{ParamError, check_finite, check_non_negative, check_positive};
+use crate::check::{ParamError, check_each, check_finite, check_non_negative, check_positive};
 use crate::num::{Accumulator, NeumaierSum, PhaseBackend, Transcendental};
 use crate::physics::constants::{KNM, N_LAYERS, OMEGA_N};
 use crate::physics::coupling::CouplingPlan;
@@ -106,8 +106,8 @@ impl<const N: usize> UPDEParams<N> {
         field_pressure: f64,
         noise_amplitude: f64,
     ) -> Result<Self, ParamError> {
-        check_all_finite("omega", omega.iter())?;
-        check_all_finite("knm", knm.iter().flatten())?;
+        check_each("omega", omega.iter(), check_finite)?;
+        check_each("knm", knm.iter().flatten(), check_finite)?;
         Ok(UPDEParams {
             omega,
             knm,
@@ -155,26 +155,16 @@ impl<const N: usize> UPDEParams<N> {
     }
     /// Replaces ω (all finite).
     pub fn set_omega(&mut self, omega: [f64; N]) -> Result<(), ParamError> {
-        check_all_finite("omega", omega.iter())?;
+        check_each("omega", omega.iter(), check_finite)?;
         self.omega = omega;
         Ok(())
     }
     /// Replaces K (all finite).
     pub fn set_knm(&mut self, knm: [[f64; N]; N]) -> Result<(), ParamError> {
-        check_all_finite("knm", knm.iter().flatten())?;
+        check_each("knm", knm.iter().flatten(), check_finite)?;
         self.knm = knm;
         Ok(())
     }
-}
-
-fn check_all_finite<'a>(
-    field: &'static str,
-    values: impl Iterator<Item = &'a f64>,
-) -> Result<(), ParamError> {
-    for &v in values {
-        check_finite(field, v)?;
-    }
-    Ok(())
 }
 
 /// Kuramoto order parameter `R = |Σ e^{iθ}| / n`, clamped to `[0, 1]`;
