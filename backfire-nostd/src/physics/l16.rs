@@ -69,13 +69,16 @@ impl<T: Transcendental> PIState<T> {
     /// assert!(pi.step(f64::NAN, 0.01).is_err());
     /// ```
     pub fn new(setpoint: f64, kp: f64, ki: f64) -> Result<Self, ParamError> {
-        Ok(PIState {
-            setpoint: T::from_f64(check_finite("setpoint", setpoint)?),
-            kp: T::from_f64(check_finite("kp", kp)?),
-            ki: T::from_f64(check_finite("ki", ki)?),
-            integral: T::ZERO,
-            last_error: T::ZERO,
-        })
+        Ok(Self::from_gains(
+            T::from_f64(check_finite("setpoint", setpoint)?),
+            T::from_f64(check_finite("kp", kp)?),
+            T::from_f64(check_finite("ki", ki)?),
+        ))
+    }
+
+    /// A controller with zero integral from gains already in `T`, unchecked.
+    const fn from_gains(setpoint: T, kp: T, ki: T) -> Self {
+        PIState { setpoint, kp, ki, integral: T::ZERO, last_error: T::ZERO }
     }
 
     /// One update with a measurement over `dt`; returns the clamped output.
@@ -119,13 +122,7 @@ impl<T: Transcendental> PIState<T> {
 impl<T: Transcendental> Default for PIState<T> {
     /// The reference's `PIState::default`: setpoint 0, kp 0.5, ki 0.05.
     fn default() -> Self {
-        PIState {
-            setpoint: T::ZERO,
-            kp: T::from_f64(0.5),
-            ki: T::from_f64(0.05),
-            integral: T::ZERO,
-            last_error: T::ZERO,
-        }
+        Self::from_gains(T::ZERO, T::from_f64(0.5), T::from_f64(0.05))
     }
 }
 
@@ -317,12 +314,8 @@ impl<T: Transcendental, S: AsRef<[T]> + AsMut<[T]>> L16Controller<T, S> {
     }
 
     fn build(params: L16Params, plv_storage: S) -> Self {
-        let pi = |setpoint: f64, kp: f64, ki: f64| PIState {
-            setpoint: T::from_f64(setpoint),
-            kp: T::from_f64(kp),
-            ki: T::from_f64(ki),
-            integral: T::ZERO,
-            last_error: T::ZERO,
+        let pi = |setpoint: f64, kp: f64, ki: f64| {
+            PIState::from_gains(T::from_f64(setpoint), T::from_f64(kp), T::from_f64(ki))
         };
         L16Controller {
             params,

@@ -108,18 +108,14 @@ impl<T: Transcendental> SECFunctional<T, N_LAYERS> {
 impl<T: Transcendental> Default for SECFunctional<T, N_LAYERS> {
     /// The canonical model with λ_ω = 0.1, λ_S = 0.01.
     fn default() -> Self {
-        let mut sec = SECFunctional {
-            knm: [[T::ZERO; N_LAYERS]; N_LAYERS],
-            omega: OMEGA_N.map(T::from_f64),
-            omega_f64: OMEGA_N,
-            lambda_omega: T::from_f64(DEFAULT_LAMBDA_OMEGA),
-            lambda_entropy: T::from_f64(DEFAULT_LAMBDA_ENTROPY),
-            v_max: T::ONE,
-            prev_v: None,
-            unwrap_frequency: false,
-        };
-        sec.install_coupling(&KNM);
-        sec
+        Self::from_parts(
+            KNM.map(|row| row.map(T::from_f64)),
+            v_max_of(&KNM),
+            OMEGA_N.map(T::from_f64),
+            OMEGA_N,
+            T::from_f64(DEFAULT_LAMBDA_OMEGA),
+            T::from_f64(DEFAULT_LAMBDA_ENTROPY),
+        )
     }
 }
 
@@ -134,33 +130,45 @@ impl<T: Transcendental, const N: usize> SECFunctional<T, N> {
     ) -> Result<Self, ParamError> {
         check_each("omega", &omega, check_finite)?;
         check_coupling(&knm)?;
-        let mut sec = SECFunctional {
-            knm: [[T::ZERO; N]; N],
-            omega: omega.map(T::from_f64),
-            omega_f64: omega,
-            lambda_omega: T::from_f64(check_non_negative("lambda_omega", lambda_omega)?),
-            lambda_entropy: T::from_f64(check_non_negative("lambda_entropy", lambda_entropy)?),
-            v_max: T::ONE,
+        Ok(Self::from_parts(
+            knm.map(|row| row.map(T::from_f64)),
+            v_max_of(&knm),
+            omega.map(T::from_f64),
+            omega,
+            T::from_f64(check_non_negative("lambda_omega", lambda_omega)?),
+            T::from_f64(check_non_negative("lambda_entropy", lambda_entropy)?),
+        ))
+    }
+
+    /// A functional with no previous V from parameters already in `T`,
+    /// unchecked.
+    const fn from_parts(
+        knm: [[T; N]; N],
+        v_max: T,
+        omega: [T; N],
+        omega_f64: [f64; N],
+        lambda_omega: T,
+        lambda_entropy: T,
+    ) -> Self {
+        SECFunctional {
+            knm,
+            omega,
+            omega_f64,
+            lambda_omega,
+            lambda_entropy,
+            v_max,
             prev_v: None,
             unwrap_frequency: false,
-        };
-        sec.install_coupling(&knm);
-        Ok(sec)
+        }
     }
 
     /// Replaces K (finite, ≥ 0) and recomputes `v_max`. ω, the weights and
     /// the previous V are unchanged (call [`Self::reset`] to forget it).
     pub fn update_coupling(&mut self, knm: &[[f64; N]; N]) -> Result<(), ParamError> {
         check_coupling(knm)?;
-        self.install_coupling(knm);
-        Ok(())
-    }
-
-    fn install_coupling(&mut self, knm: &[[f64; N]; N]) {
-        // Row-major sum in f64, as the reference sums the flattened matrix.
-        let total: f64 = knm.iter().flatten().sum();
         self.knm = knm.map(|row| row.map(T::from_f64));
-        self.v_max = T::from_f64((2.0 * total).max(FLOOR));
+        self.v_max = v_max_of(knm);
+        Ok(())
     }
 
     /// Forgets the previous V: the next evaluation reports dV/dt = 0.
@@ -316,6 +324,13 @@ impl<T: Transcendental, const N: usize> SECFunctional<T, N> {
 
 fn check_coupling<const N: usize>(knm: &[[f64; N]; N]) -> Result<(), ParamError> {
     check_each("knm", knm.iter().flatten(), check_non_negative)
+}
+
+/// The normaliser `max(2 ΣK, 1e-12)` of a coupling matrix.
+fn v_max_of<T: Transcendental, const N: usize>(knm: &[[f64; N]; N]) -> T {
+    // Row-major sum in f64, as the reference sums the flattened matrix.
+    let total: f64 = knm.iter().flatten().sum();
+    T::from_f64((2.0 * total).max(FLOOR))
 }
 
 fn floor_dt<T: Transcendental>(dt: T) -> T {
