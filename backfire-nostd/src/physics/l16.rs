@@ -25,7 +25,7 @@
 //! ```
 
 use crate::check::{
-    ParamError, check_at_least, check_finite, check_non_negative, check_positive, check_unit,
+    ParamError, check_at_least, check_finite, check_non_negative, check_positive, check_unit, to_backend,
 };
 use crate::num::Transcendental;
 use crate::physics::error::PhysicsError;
@@ -60,7 +60,8 @@ impl<T: Transcendental> PIState<T> {
     /// Output clamp.
     pub const OUTPUT_RANGE: (f64, f64) = (0.01, 10.0);
 
-    /// A controller with zero integral; all three gains finite.
+    /// A controller with zero integral; all three gains finite, also in
+    /// `T` (`kp = 1e300` is rejected for `f32`).
     ///
     /// ```
     /// use backfire_nostd::physics::l16::PIState;
@@ -70,9 +71,9 @@ impl<T: Transcendental> PIState<T> {
     /// ```
     pub fn new(setpoint: f64, kp: f64, ki: f64) -> Result<Self, ParamError> {
         Ok(Self::from_gains(
-            T::from_f64(check_finite("setpoint", setpoint)?),
-            T::from_f64(check_finite("kp", kp)?),
-            T::from_f64(check_finite("ki", ki)?),
+            to_backend("setpoint", check_finite("setpoint", setpoint)?)?,
+            to_backend("kp", check_finite("kp", kp)?)?,
+            to_backend("ki", check_finite("ki", ki)?)?,
         ))
     }
 
@@ -736,6 +737,18 @@ mod tests {
         assert_eq!(p, L16Params::default());
         assert!(L16Controller::<f64, [f64; 4]>::new(p, [0.0; 4]).is_err());
         assert!(L16Controller::<f64, [f64; 12]>::new(p, [0.0; 12]).is_ok());
+    }
+
+    #[test]
+    fn gains_must_fit_the_number_type() {
+        assert!(PIState::<f64>::new(0.0, 1e39, 0.05).is_ok());
+        let e = PIState::<f32>::new(0.0, 1e39, 0.05).unwrap_err();
+        assert_eq!(e, ParamError::new("kp", 1e39, "representable in the number type"));
+        assert_eq!(
+            crate::testutil::render(&e).as_str(),
+            "kp must be representable in the number type, got 1000000000000000000000000000000000000000"
+        );
+        assert_eq!(PIState::<f32>::new(0.0, 0.5, -1e300).unwrap_err().field, "ki");
     }
 
     #[test]

@@ -34,7 +34,9 @@
 
 use core::f64::consts::TAU;
 
-use crate::check::{ParamError, check_each, check_finite, check_non_negative};
+use crate::check::{
+    ParamError, check_each, check_finite, check_non_negative, to_backend, to_backend_array, to_backend_matrix,
+};
 use crate::num::Transcendental;
 use crate::physics::constants::{KNM, N_LAYERS, OMEGA_N};
 use crate::physics::error::PhysicsError;
@@ -121,7 +123,8 @@ impl<T: Transcendental> Default for SECFunctional<T, N_LAYERS> {
 
 impl<T: Transcendental, const N: usize> SECFunctional<T, N> {
     /// Arbitrary couplings (finite, ≥ 0) and frequencies (finite). Note the
-    /// reference's argument order: matrix first.
+    /// reference's argument order: matrix first. Every parameter must also
+    /// be representable in `T` (e.g. `λ_ω = 1e300` is rejected for `f32`).
     pub fn with_params(
         knm: [[f64; N]; N],
         omega: [f64; N],
@@ -130,13 +133,15 @@ impl<T: Transcendental, const N: usize> SECFunctional<T, N> {
     ) -> Result<Self, ParamError> {
         check_each("omega", &omega, check_finite)?;
         check_coupling(&knm)?;
+        let lambda_omega = check_non_negative("lambda_omega", lambda_omega)?;
+        let lambda_entropy = check_non_negative("lambda_entropy", lambda_entropy)?;
         Ok(Self::from_parts(
-            knm.map(|row| row.map(T::from_f64)),
+            to_backend_matrix("knm", &knm)?,
             v_max_of(&knm),
-            omega.map(T::from_f64),
+            to_backend_array("omega", &omega)?,
             omega,
-            T::from_f64(check_non_negative("lambda_omega", lambda_omega)?),
-            T::from_f64(check_non_negative("lambda_entropy", lambda_entropy)?),
+            to_backend("lambda_omega", lambda_omega)?,
+            to_backend("lambda_entropy", lambda_entropy)?,
         ))
     }
 
@@ -162,11 +167,11 @@ impl<T: Transcendental, const N: usize> SECFunctional<T, N> {
         }
     }
 
-    /// Replaces K (finite, ≥ 0) and recomputes `v_max`. ω, the weights and
+    /// Replaces K (finite, ≥ 0, representable in `T`) and recomputes `v_max`. ω, the weights and
     /// the previous V are unchanged (call [`Self::reset`] to forget it).
     pub fn update_coupling(&mut self, knm: &[[f64; N]; N]) -> Result<(), ParamError> {
         check_coupling(knm)?;
-        self.knm = knm.map(|row| row.map(T::from_f64));
+        self.knm = to_backend_matrix("knm", knm)?;
         self.v_max = v_max_of(knm);
         Ok(())
     }
@@ -430,6 +435,19 @@ mod tests {
         k[2][3] = f64::NAN;
         assert!(sec.update_coupling(&k).is_err());
         assert!((sec.v_max() - 60.72586739881159).abs() < 1e-12);
+    }
+
+    #[test]
+    fn parameters_must_fit_the_number_type() {
+        assert!(SECFunctional::<f64>::new(1e300, 0.01).is_ok());
+        let e = SECFunctional::<f32>::new(1e300, 0.01).unwrap_err();
+        assert_eq!(e, ParamError::new("lambda_omega", 1e300, "representable in the number type"));
+        let mut k = KNM;
+        k[1][2] = 1e300;
+        assert_eq!(SECFunctional::<f32>::with_params(k, OMEGA_N, 0.1, 0.01).unwrap_err().field, "knm");
+        let mut sec = SECFunctional::<f32>::default();
+        assert!(sec.update_coupling(&k).is_err());
+        assert_eq!(sec.knm(), SECFunctional::<f32>::default().knm());
     }
 
     #[test]
