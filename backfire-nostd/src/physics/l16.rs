@@ -293,7 +293,6 @@ pub struct L16Controller<T, S> {
     h_rec: T,
     refusal_active: bool,
     refusal_count: u32,
-    scales: (T, T, T),
 }
 
 impl<T: Transcendental> Default for L16Controller<T, [T; DEFAULT_PLV_WINDOW]> {
@@ -329,7 +328,6 @@ impl<T: Transcendental, S: AsRef<[T]> + AsMut<[T]>> L16Controller<T, S> {
             h_rec: T::ZERO,
             refusal_active: false,
             refusal_count: 0,
-            scales: (T::ONE, T::ONE, T::ONE),
         }
     }
 
@@ -364,7 +362,7 @@ impl<T: Transcendental, S: AsRef<[T]> + AsMut<[T]>> L16Controller<T, S> {
         let lambda8 = self.pi_lambda8.update(costs.c8_phase, dt);
         let lambda10 = self.pi_lambda10.update(costs.c10_boundary, dt);
         let nu_star = self.pi_nu.update(r_global, dt);
-        let (lr_z_scale, d_theta_scale, tau_d_scale) = self.scales;
+        let (lr_z_scale, d_theta_scale, tau_d_scale) = self.scales();
         Ok(L16StepResult {
             lambda7,
             lambda8,
@@ -458,11 +456,8 @@ impl<T: Transcendental, S: AsRef<[T]> + AsMut<[T]>> L16Controller<T, S> {
         if self.history.rises() + 1 >= w {
             self.refusal_active = true;
             self.refusal_count = self.refusal_count.saturating_add(1);
-            let (a, b, c) = self.params.refusal_factors();
-            self.scales = (T::from_f64(a), T::from_f64(b), T::from_f64(c));
         } else {
             self.refusal_active = false;
-            self.scales = (T::ONE, T::ONE, T::ONE);
         }
         self.refusal_active
     }
@@ -498,9 +493,14 @@ impl<T: Transcendental, S: AsRef<[T]> + AsMut<[T]>> L16Controller<T, S> {
         self.refusal_count
     }
     /// The actuator scales `(lr_z, d_theta, tau_d)` after the last refusal
-    /// check.
+    /// check: the refusal factors while refusing, else `(1, 1, 1)`.
     pub fn scales(&self) -> (T, T, T) {
-        self.scales
+        if self.refusal_active {
+            let (a, b, c) = self.params.refusal_factors();
+            (T::from_f64(a), T::from_f64(b), T::from_f64(c))
+        } else {
+            (T::ONE, T::ONE, T::ONE)
+        }
     }
     /// The four PI controllers (λ7, λ8, λ10, ν*).
     pub fn pi_states(&self) -> [&PIState<T>; 4] {
@@ -518,7 +518,6 @@ impl<T: Transcendental, S: AsRef<[T]> + AsMut<[T]>> L16Controller<T, S> {
         self.h_rec = T::ZERO;
         self.refusal_active = false;
         self.refusal_count = 0;
-        self.scales = (T::ONE, T::ONE, T::ONE);
     }
 }
 
