@@ -40,7 +40,7 @@ use crate::check::{
 use crate::num::Transcendental;
 use crate::physics::constants::{KNM, N_LAYERS, OMEGA_N};
 use crate::physics::error::PhysicsError;
-use crate::physics::upde::order_parameter;
+use crate::physics::upde::{order_parameter, order_parameter_from_sums};
 
 /// Default weight of the frequency penalty λ_ω.
 pub const DEFAULT_LAMBDA_OMEGA: f64 = 0.1;
@@ -227,7 +227,9 @@ impl<T: Transcendental, const N: usize> SECFunctional<T, N> {
         check_finite("dt", dt.to_f64())?;
         let v_coupling = self.coupling_potential(theta);
         let v_frequency = self.frequency_penalty(theta, theta_prev, dt);
-        let v_entropy = self.entropy_term(theta);
+        // One pass of sines and cosines serves the density and R.
+        let trig = PhaseTrig::of(theta);
+        let v_entropy = self.entropy_penalty(density_entropy(theta, trig.as_ref()));
         let mut v = v_coupling + v_frequency + v_entropy;
         if !v.is_finite() {
             v = self.v_max;
@@ -244,7 +246,10 @@ impl<T: Transcendental, const N: usize> SECFunctional<T, N> {
         Ok(SECResult {
             v,
             v_normalised,
-            r_global: order_parameter(theta),
+            r_global: match &trig {
+                Some(t) => order_parameter_from_sums(t.sum_sin, t.sum_cos, theta.len()),
+                None => order_parameter(theta),
+            },
             dv_dt,
             coherence_score: (T::ONE - v_normalised).clamp_to(T::ZERO, T::ONE),
             v_coupling,
@@ -304,7 +309,11 @@ impl<T: Transcendental, const N: usize> SECFunctional<T, N> {
     /// V_S over all phases; 0 for none, 0 for an exact splay, at most
     /// `λ_S · ln n_eval`.
     pub fn entropy_term(&self, theta: &[T]) -> T {
-        let h = density_entropy(theta);
+        self.entropy_penalty(density_entropy(theta, PhaseTrig::of(theta).as_ref()))
+    }
+
+    /// V_S from the result of [`density_entropy`].
+    fn entropy_penalty(&self, h: Option<(T, T)>) -> T {
         match h {
             None => T::ZERO,
             Some((h, ln_n_eval)) => self.lambda_entropy * (ln_n_eval - h).max(T::ZERO),
@@ -342,9 +351,40 @@ fn floor_dt<T: Transcendental>(dt: T) -> T {
     dt.max(T::from_f64(FLOOR))
 }
 
+/// Sines and cosines of at most [`MIN_EVAL_POINTS`] phases (the usual
+/// 16-layer case), and their sums in index order.
+struct PhaseTrig<T> {
+    sin: [T; MIN_EVAL_POINTS],
+    cos: [T; MIN_EVAL_POINTS],
+    sum_sin: T,
+    sum_cos: T,
+}
+
+impl<T: Transcendental> PhaseTrig<T> {
+    /// `None` for longer inputs, whose density recomputes per grid point.
+    fn of(theta: &[T]) -> Option<Self> {
+        if theta.len() > MIN_EVAL_POINTS {
+            return None;
+        }
+        let mut trig = PhaseTrig {
+            sin: [T::ZERO; MIN_EVAL_POINTS],
+            cos: [T::ZERO; MIN_EVAL_POINTS],
+            sum_sin: T::ZERO,
+            sum_cos: T::ZERO,
+        };
+        for ((&x, s), c) in theta.iter().zip(trig.sin.iter_mut()).zip(trig.cos.iter_mut()) {
+            (*s, *c) = x.sin_cos();
+            trig.sum_sin = trig.sum_sin + *s;
+            trig.sum_cos = trig.sum_cos + *c;
+        }
+        Some(trig)
+    }
+}
+
 /// The entropy H of the von Mises density of `theta` on `n_eval` grid
-/// points, and `ln n_eval`; `None` for no phases.
-fn density_entropy<T: Transcendental>(theta: &[T]) -> Option<(T, T)> {
+/// points, and `ln n_eval`; `None` for no phases. `trig` is
+/// [`PhaseTrig::of`] `theta`.
+fn density_entropy<T: Transcendental>(theta: &[T], trig: Option<&PhaseTrig<T>>) -> Option<(T, T)> {
     if theta.is_empty() {
         return None;
     }
@@ -352,23 +392,13 @@ fn density_entropy<T: Transcendental>(theta: &[T]) -> Option<(T, T)> {
     let n_eval_t = T::from_u32(u32::try_from(n_eval).unwrap_or(u32::MAX));
     let kappa = T::from_f64(VON_MISES_KAPPA);
     let tau = T::from_f64(TAU);
-    // Sines and cosines of the phases, cached when they fit (the usual
-    // 16-layer case); longer inputs recompute them per grid point.
-    let mut sin_theta = [T::ZERO; MIN_EVAL_POINTS];
-    let mut cos_theta = [T::ZERO; MIN_EVAL_POINTS];
-    let cached = theta.len() <= MIN_EVAL_POINTS;
-    if cached {
-        for ((&x, s), c) in theta.iter().zip(sin_theta.iter_mut()).zip(cos_theta.iter_mut()) {
-            (*s, *c) = x.sin_cos();
-        }
-    }
     let (mut total, mut weighted_log) = (T::ZERO, T::ZERO);
     for k in 0..n_eval {
         let x_k = T::from_u32(u32::try_from(k).unwrap_or(u32::MAX)) / n_eval_t * tau;
         let (sin_x, cos_x) = x_k.sin_cos();
         let mut d = T::ZERO;
-        if cached {
-            for (&s, &c) in sin_theta.iter().zip(&cos_theta).take(theta.len()) {
+        if let Some(trig) = trig {
+            for (&s, &c) in trig.sin.iter().zip(&trig.cos).take(theta.len()) {
                 // cos(x_k − θ_j) by the angle-difference identity
                 d = d + (kappa * (cos_x * c + sin_x * s)).exp();
             }
@@ -435,6 +465,19 @@ mod tests {
         k[2][3] = f64::NAN;
         assert!(sec.update_coupling(&k).is_err());
         assert!((sec.v_max() - 60.72586739881159).abs() < 1e-12);
+    }
+
+    #[test]
+    fn shared_trig_pass_gives_the_same_r_bit_for_bit() {
+        let phases: [f64; 20] = core::array::from_fn(|i| 0.37 * i as f64 + 0.1);
+        for len in [0, 1, 7, 16, 17, 20] {
+            let theta = &phases[..len];
+            let r = SECFunctional::<f64>::default().evaluate(theta, None, 0.01).unwrap().r_global;
+            assert_eq!(r.to_bits(), order_parameter(theta).to_bits(), "len {len}");
+            let theta32: [f32; 20] = phases.map(|x| x as f32);
+            let r = SECFunctional::<f32>::default().evaluate(&theta32[..len], None, 0.01).unwrap().r_global;
+            assert_eq!(r.to_bits(), order_parameter(&theta32[..len]).to_bits(), "len {len}");
+        }
     }
 
     #[test]
