@@ -195,10 +195,13 @@ pub fn order_parameter_from_sums<T: Transcendental>(sum_sin: T, sum_cos: T, n: u
     (s * s + c * c).sqrt().clamp_to(T::ZERO, T::ONE)
 }
 
-/// The state of `N` oscillators: phases (always in `[0, 2π)`), the last
-/// step's noise-free velocities, time, step count and R.
+/// The state of `N` oscillators: phases in `[0, 2π)`, the last step's
+/// noise-free velocities, time, step count and R.
 ///
-/// Built only from finite phases, so a stepper never sees NaN input.
+/// [`Self::new`], [`Self::from_slice`], [`Self::random`] and every step
+/// give finite phases in `[0, 2π)`. [`Self::from_phases`] trusts its
+/// caller to supply such phases; binary-angle phases (the `f32` and `Q16`
+/// backends) always are, `f64` radians are not checked there.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct UPDEState<T: PhaseBackend, const N: usize = N_LAYERS> {
     theta: [T::Phase; N],
@@ -236,6 +239,15 @@ impl<T: PhaseBackend, const N: usize> UPDEState<T, N> {
     }
 
     /// A state from phases already in the backend's representation.
+    ///
+    /// Not checked: for the `f64` backend (radians) the phases must be
+    /// finite and in `[0, 2π)`, as [`PhaseRepr::from_radians`] gives them;
+    /// otherwise [`Self::theta_radians`] reports them unwrapped until the
+    /// first step (a NaN or ±∞ phase makes that step fail with
+    /// [`PhysicsError::NonFiniteResult`]). Use [`Self::new`] for radians
+    /// from elsewhere.
+    ///
+    /// [`PhaseRepr::from_radians`]: crate::num::PhaseRepr::from_radians
     pub fn from_phases(theta: [T::Phase; N]) -> Self {
         let mut state = UPDEState {
             theta,
@@ -279,7 +291,8 @@ impl<T: PhaseBackend, const N: usize> UPDEState<T, N> {
     pub fn phases(&self) -> &[T::Phase; N] {
         &self.theta
     }
-    /// Phases in radians, each in `[0, 2π)`.
+    /// Phases in radians, each in `[0, 2π)` (given the precondition of
+    /// [`Self::from_phases`]).
     pub fn theta_radians(&self) -> [f64; N] {
         self.theta.map(T::phase_to_radians)
     }
@@ -602,6 +615,20 @@ mod tests {
         b.set_noise_amplitude(0.05).unwrap();
         b.step(&mut sb).unwrap();
         assert_ne!(b.rng(), &SimpleRng::new(5));
+    }
+
+    #[test]
+    fn unchecked_f64_phases_wrap_or_fail_at_the_first_step() {
+        let mut st = UPDEStepper::<f64, 2>::new(
+            UPDEParams::new([1.0; 2], [[0.0; 2]; 2], 0.01, 0.0, 0.0).unwrap(),
+            SimpleRng::new(1),
+        );
+        let mut s = UPDEState::<f64, 2>::from_phases([7.0, 0.5]);
+        assert_eq!(s.theta_radians()[0], 7.0);
+        st.step(&mut s).unwrap();
+        assert!(s.theta_radians().iter().all(|x| (0.0..TAU).contains(x)));
+        let mut s = UPDEState::<f64, 2>::from_phases([f64::NAN, 0.5]);
+        assert_eq!(st.step(&mut s), Err(PhysicsError::NonFiniteResult));
     }
 
     #[test]
