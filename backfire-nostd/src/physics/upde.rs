@@ -378,7 +378,7 @@ impl<T: PhaseBackend, const N: usize> UPDEStepper<T, N> {
             skip_silent_noise: false,
             draw_noise: true,
         };
-        stepper.set_params(params);
+        stepper.install(params);
         stepper
     }
 
@@ -387,15 +387,36 @@ impl<T: PhaseBackend, const N: usize> UPDEStepper<T, N> {
         &self.params
     }
 
-    /// Replaces all parameters (already validated).
+    /// Replaces all parameters (already validated). The coupling plan is
+    /// rebuilt only if K changed.
     pub fn set_params(&mut self, params: UPDEParams<N>) {
+        let same_k = params
+            .knm
+            .iter()
+            .flatten()
+            .zip(self.params.knm.iter().flatten())
+            .all(|(a, b)| a.to_bits() == b.to_bits());
+        if !same_k {
+            self.coupling = CouplingPlan::new(&params.knm);
+        }
+        self.install(params);
+    }
+
+    /// Installs `params` and everything derived from them except the
+    /// coupling plan, which must already be built for `params.knm`.
+    fn install(&mut self, params: UPDEParams<N>) {
         self.params = params;
         self.omega = params.omega.map(T::from_f64);
-        self.coupling = CouplingPlan::new(&params.knm);
         self.field_pressure = T::from_f64(params.field_pressure);
         let noise_scale = params.noise_amplitude * crate::num::sqrt(params.dt);
         self.increments = params.omega.map(|w| T::increment(w, params.dt, noise_scale));
-        self.draw_noise = !(self.skip_silent_noise && params.noise_amplitude == 0.0);
+        self.refresh_draw_noise();
+    }
+
+    /// Recomputes `draw_noise`. It stays a field: deriving it in
+    /// [`Self::step`] would load σ and compare on every step.
+    fn refresh_draw_noise(&mut self) {
+        self.draw_noise = !(self.skip_silent_noise && self.params.noise_amplitude == 0.0);
     }
 
     /// With `on`, a stepper whose σ is 0 stops drawing normals (saving
@@ -405,7 +426,7 @@ impl<T: PhaseBackend, const N: usize> UPDEStepper<T, N> {
     /// default.
     pub fn set_skip_silent_noise(&mut self, on: bool) {
         self.skip_silent_noise = on;
-        self.set_params(self.params);
+        self.refresh_draw_noise();
     }
 
     /// Replaces dt (finite, > 0).
@@ -615,6 +636,25 @@ mod tests {
         b.set_noise_amplitude(0.05).unwrap();
         b.step(&mut sb).unwrap();
         assert_ne!(b.rng(), &SimpleRng::new(5));
+    }
+
+    #[test]
+    fn plan_is_rebuilt_only_for_a_new_k() {
+        let mut st = UPDEStepper::<f64>::canonical(0.01, 0.1, 0.05, SimpleRng::new(1)).unwrap();
+        assert!(st.structured_coupling());
+        st.set_dt(0.02).unwrap();
+        st.set_noise_amplitude(0.0).unwrap();
+        st.set_skip_silent_noise(true);
+        assert!(st.structured_coupling());
+        let fresh = UPDEStepper::<f64>::canonical(0.02, 0.1, 0.0, SimpleRng::new(1)).unwrap();
+        assert_eq!(st.coupling, fresh.coupling);
+        let mut k = KNM;
+        k[0][1] = 0.5;
+        st.set_knm(k).unwrap();
+        assert_eq!(st.coupling, CouplingPlan::new(&k));
+        assert_ne!(st.coupling, fresh.coupling);
+        st.set_knm(KNM).unwrap();
+        assert!(st.structured_coupling());
     }
 
     #[test]
