@@ -658,6 +658,19 @@ mod tests {
     }
 
     #[test]
+    fn f32_overflowing_parameters_fail_the_step() {
+        // ω = 1e39 is a finite f64 but ∞ in f32: the step reports it.
+        let mut w = OMEGA_N;
+        w[3] = 1e39;
+        let params = UPDEParams::new(w, KNM, 0.01, 0.1, 0.0).unwrap();
+        let mut st = UPDEStepper::<f32>::new(params, SimpleRng::new(1));
+        let mut s = UPDEState::<f32>::new(&[0.0; 16]).unwrap();
+        let before = s;
+        assert_eq!(st.step(&mut s), Err(PhysicsError::NonFiniteResult));
+        assert_eq!(s, before);
+    }
+
+    #[test]
     fn unchecked_f64_phases_wrap_or_fail_at_the_first_step() {
         let mut st = UPDEStepper::<f64, 2>::new(
             UPDEParams::new([1.0; 2], [[0.0; 2]; 2], 0.01, 0.0, 0.0).unwrap(),
