@@ -7,6 +7,8 @@
 
 use core::fmt;
 
+use crate::num::Real;
+
 /// A parameter that failed validation: which one, its value, and the rule.
 ///
 /// Renders as `{field} must be {rule}, got {value}`, e.g.
@@ -65,6 +67,56 @@ pub fn check_non_negative(field: &'static str, value: f64) -> Result<f64, ParamE
     }
 }
 
+/// Applies a `check_*` rule to every value (e.g. the entries of a matrix),
+/// reporting the first that fails under `field`.
+pub fn check_each<'a>(
+    field: &'static str,
+    values: impl IntoIterator<Item = &'a f64>,
+    rule: fn(&'static str, f64) -> Result<f64, ParamError>,
+) -> Result<(), ParamError> {
+    for &v in values {
+        rule(field, v)?;
+    }
+    Ok(())
+}
+
+/// A parameter already checked as `f64`, converted to the backend `T`:
+/// rejected if it does not stay finite and of the same sign there (e.g.
+/// `beta = 1e91` overflows `f32`, `1e-50` rounds to 0).
+pub(crate) fn to_backend<T: Real>(field: &'static str, value: f64) -> Result<T, ParamError> {
+    let x = T::from_f64(value);
+    let same_sign = (value > 0.0) == (x > T::ZERO) && (value < 0.0) == (x < T::ZERO);
+    if x.is_finite() && same_sign {
+        Ok(x)
+    } else {
+        Err(ParamError::new(field, value, "representable in the number type"))
+    }
+}
+
+/// [`to_backend`] of every entry of an array.
+pub(crate) fn to_backend_array<T: Real, const N: usize>(
+    field: &'static str,
+    values: &[f64; N],
+) -> Result<[T; N], ParamError> {
+    let mut out = [T::ZERO; N];
+    for (x, &v) in out.iter_mut().zip(values) {
+        *x = to_backend(field, v)?;
+    }
+    Ok(out)
+}
+
+/// [`to_backend`] of every entry of a square matrix.
+pub(crate) fn to_backend_matrix<T: Real, const N: usize>(
+    field: &'static str,
+    values: &[[f64; N]; N],
+) -> Result<[[T; N]; N], ParamError> {
+    let mut out = [[T::ZERO; N]; N];
+    for (row, values) in out.iter_mut().zip(values) {
+        *row = to_backend_array(field, values)?;
+    }
+    Ok(out)
+}
+
 /// Checks that a count is at least `min` (`rule` spells it, e.g. `">= 1"`,
 /// so messages stay static strings).
 pub fn check_at_least(
@@ -109,6 +161,26 @@ mod tests {
         assert!(check_non_negative("sigma", -1e-300).is_err());
         assert!(check_finite("f", f64::NAN).is_err());
         assert!(check_finite("f", -1e300).is_ok());
+    }
+
+    #[test]
+    fn each_reports_the_first_failure() {
+        assert!(check_each("k", &[0.0, 1.0], check_non_negative).is_ok());
+        let e = check_each("k", &[0.0, -1.0, -2.0], check_non_negative).unwrap_err();
+        assert_eq!(e, ParamError::new("k", -1.0, "finite and >= 0"));
+    }
+
+    #[test]
+    fn backend_conversion_rejects_overflow_and_underflow() {
+        assert_eq!(to_backend::<f32>("beta", 2.0), Ok(2.0));
+        let e = to_backend::<f32>("beta", 1e39).unwrap_err();
+        assert_eq!(
+            render(&e).as_str(),
+            "beta must be representable in the number type, got 1000000000000000000000000000000000000000"
+        );
+        assert!(to_backend::<f32>("beta", 1e-50).is_err());
+        assert!(to_backend_matrix::<f32, 2>("k", &[[0.0, 1.0], [-1e300, 0.0]]).is_err());
+        assert_eq!(to_backend_array::<f64, 2>("w", &[1e300, -1.0]), Ok([1e300, -1.0]));
     }
 
     #[test]

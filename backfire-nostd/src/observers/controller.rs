@@ -1,10 +1,10 @@
 //! The TCBO controller: a clamped PI law that raises the gap-junction gain
 //! `κ` while `p_h1` falls short of `tau_h1` (spec §3).
 
-use crate::check::{ParamError, check_finite, check_non_negative, check_order, check_unit};
+use crate::check::{ParamError, check_finite, check_non_negative, check_order, check_unit, to_backend};
 
 use super::ObserverFloat;
-use super::error::{ObserverError, to_backend};
+use super::error::ObserverError;
 
 /// Which control law [`TCBOController::step`] applies. Both use the
 /// incremental form `κ_new = clamp(κ + kp·e + ki·I, κ_min, κ_max)` with the

@@ -101,19 +101,6 @@ pub(crate) fn check_length(field: &'static str, got: usize, expected: usize) -> 
     if got == expected { Ok(()) } else { Err(ObserverError::Length { field, expected, got }) }
 }
 
-/// A parameter already checked as `f64`, converted to the backend `T`:
-/// rejected if it does not stay finite and of the same sign there (e.g.
-/// `beta = 1e91` overflows `f32`, `1e-50` rounds to 0).
-pub(crate) fn to_backend<T: crate::num::Real>(field: &'static str, value: f64) -> Result<T, ParamError> {
-    let x = T::from_f64(value);
-    let same_sign = (value > 0.0) == (x > T::ZERO) && (value < 0.0) == (x < T::ZERO);
-    if x.is_finite() && same_sign {
-        Ok(x)
-    } else {
-        Err(ParamError::new(field, value, "representable in the number type"))
-    }
-}
-
 /// Checks the storage lent to an observer of `n >= 1` channels: `needed`
 /// values (`None` if that count overflows) against `provided`.
 pub(crate) fn check_storage(n: usize, needed: Option<usize>, provided: usize) -> Result<(), ObserverError> {

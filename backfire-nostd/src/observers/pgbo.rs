@@ -3,11 +3,11 @@
 //! potential, soft-saturated, and lifted to the rank-1 tensor
 //! `h = κ·u uᵀ` (optionally traceless).
 
-use crate::check::{ParamError, check_non_negative, check_positive};
+use crate::check::{ParamError, check_non_negative, check_positive, to_backend};
 use crate::num::Real;
 
 use super::ObserverFloat;
-use super::error::{ObserverError, check_length, check_storage, check_vector, to_backend};
+use super::error::{ObserverError, check_length, check_storage, check_vector};
 
 /// Raw PGBO settings (spec §4.1, defaults there). Validate with
 /// [`PGBOConfig::new`]. The reference's `alpha_min/max` and

@@ -9,12 +9,12 @@
 //! ```
 
 use crate::check::{
-    ParamError, check_at_least, check_finite, check_non_negative, check_positive, check_unit,
+    ParamError, check_at_least, check_finite, check_non_negative, check_positive, check_unit, to_backend,
 };
 
 use super::ObserverFloat;
 use super::embedding::{PhaseEmbedding, PointCloud};
-use super::error::{ObserverError, check_storage, check_vector, split_storage, to_backend};
+use super::error::{ObserverError, check_storage, check_vector, split_storage};
 use super::persistence::{dispersion_lifetime, persistence_to_probability};
 use super::ring::{SLACK, SeriesRing};
 

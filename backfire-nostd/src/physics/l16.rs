@@ -25,7 +25,7 @@
 //! ```
 
 use crate::check::{
-    ParamError, check_at_least, check_finite, check_non_negative, check_positive, check_unit,
+    ParamError, check_at_least, check_finite, check_non_negative, check_positive, check_unit, to_backend,
 };
 use crate::num::Transcendental;
 use crate::physics::error::PhysicsError;
@@ -60,7 +60,8 @@ impl<T: Transcendental> PIState<T> {
     /// Output clamp.
     pub const OUTPUT_RANGE: (f64, f64) = (0.01, 10.0);
 
-    /// A controller with zero integral; all three gains finite.
+    /// A controller with zero integral; all three gains finite, also in
+    /// `T` (`kp = 1e300` is rejected for `f32`).
     ///
     /// ```
     /// use backfire_nostd::physics::l16::PIState;
@@ -69,13 +70,16 @@ impl<T: Transcendental> PIState<T> {
     /// assert!(pi.step(f64::NAN, 0.01).is_err());
     /// ```
     pub fn new(setpoint: f64, kp: f64, ki: f64) -> Result<Self, ParamError> {
-        Ok(PIState {
-            setpoint: T::from_f64(check_finite("setpoint", setpoint)?),
-            kp: T::from_f64(check_finite("kp", kp)?),
-            ki: T::from_f64(check_finite("ki", ki)?),
-            integral: T::ZERO,
-            last_error: T::ZERO,
-        })
+        Ok(Self::from_gains(
+            to_backend("setpoint", check_finite("setpoint", setpoint)?)?,
+            to_backend("kp", check_finite("kp", kp)?)?,
+            to_backend("ki", check_finite("ki", ki)?)?,
+        ))
+    }
+
+    /// A controller with zero integral from gains already in `T`, unchecked.
+    const fn from_gains(setpoint: T, kp: T, ki: T) -> Self {
+        PIState { setpoint, kp, ki, integral: T::ZERO, last_error: T::ZERO }
     }
 
     /// One update with a measurement over `dt`; returns the clamped output.
@@ -119,13 +123,7 @@ impl<T: Transcendental> PIState<T> {
 impl<T: Transcendental> Default for PIState<T> {
     /// The reference's `PIState::default`: setpoint 0, kp 0.5, ki 0.05.
     fn default() -> Self {
-        PIState {
-            setpoint: T::ZERO,
-            kp: T::from_f64(0.5),
-            ki: T::from_f64(0.05),
-            integral: T::ZERO,
-            last_error: T::ZERO,
-        }
+        Self::from_gains(T::ZERO, T::from_f64(0.5), T::from_f64(0.05))
     }
 }
 
@@ -295,7 +293,6 @@ pub struct L16Controller<T, S> {
     h_rec: T,
     refusal_active: bool,
     refusal_count: u32,
-    scales: (T, T, T),
 }
 
 impl<T: Transcendental> Default for L16Controller<T, [T; DEFAULT_PLV_WINDOW]> {
@@ -317,12 +314,8 @@ impl<T: Transcendental, S: AsRef<[T]> + AsMut<[T]>> L16Controller<T, S> {
     }
 
     fn build(params: L16Params, plv_storage: S) -> Self {
-        let pi = |setpoint: f64, kp: f64, ki: f64| PIState {
-            setpoint: T::from_f64(setpoint),
-            kp: T::from_f64(kp),
-            ki: T::from_f64(ki),
-            integral: T::ZERO,
-            last_error: T::ZERO,
+        let pi = |setpoint: f64, kp: f64, ki: f64| {
+            PIState::from_gains(T::from_f64(setpoint), T::from_f64(kp), T::from_f64(ki))
         };
         L16Controller {
             params,
@@ -335,7 +328,6 @@ impl<T: Transcendental, S: AsRef<[T]> + AsMut<[T]>> L16Controller<T, S> {
             h_rec: T::ZERO,
             refusal_active: false,
             refusal_count: 0,
-            scales: (T::ONE, T::ONE, T::ONE),
         }
     }
 
@@ -370,7 +362,7 @@ impl<T: Transcendental, S: AsRef<[T]> + AsMut<[T]>> L16Controller<T, S> {
         let lambda8 = self.pi_lambda8.update(costs.c8_phase, dt);
         let lambda10 = self.pi_lambda10.update(costs.c10_boundary, dt);
         let nu_star = self.pi_nu.update(r_global, dt);
-        let (lr_z_scale, d_theta_scale, tau_d_scale) = self.scales;
+        let (lr_z_scale, d_theta_scale, tau_d_scale) = self.scales();
         Ok(L16StepResult {
             lambda7,
             lambda8,
@@ -464,11 +456,8 @@ impl<T: Transcendental, S: AsRef<[T]> + AsMut<[T]>> L16Controller<T, S> {
         if self.history.rises() + 1 >= w {
             self.refusal_active = true;
             self.refusal_count = self.refusal_count.saturating_add(1);
-            let (a, b, c) = self.params.refusal_factors();
-            self.scales = (T::from_f64(a), T::from_f64(b), T::from_f64(c));
         } else {
             self.refusal_active = false;
-            self.scales = (T::ONE, T::ONE, T::ONE);
         }
         self.refusal_active
     }
@@ -504,9 +493,14 @@ impl<T: Transcendental, S: AsRef<[T]> + AsMut<[T]>> L16Controller<T, S> {
         self.refusal_count
     }
     /// The actuator scales `(lr_z, d_theta, tau_d)` after the last refusal
-    /// check.
+    /// check: the refusal factors while refusing, else `(1, 1, 1)`.
     pub fn scales(&self) -> (T, T, T) {
-        self.scales
+        if self.refusal_active {
+            let (a, b, c) = self.params.refusal_factors();
+            (T::from_f64(a), T::from_f64(b), T::from_f64(c))
+        } else {
+            (T::ONE, T::ONE, T::ONE)
+        }
     }
     /// The four PI controllers (λ7, λ8, λ10, ν*).
     pub fn pi_states(&self) -> [&PIState<T>; 4] {
@@ -524,7 +518,6 @@ impl<T: Transcendental, S: AsRef<[T]> + AsMut<[T]>> L16Controller<T, S> {
         self.h_rec = T::ZERO;
         self.refusal_active = false;
         self.refusal_count = 0;
-        self.scales = (T::ONE, T::ONE, T::ONE);
     }
 }
 
@@ -743,6 +736,18 @@ mod tests {
         assert_eq!(p, L16Params::default());
         assert!(L16Controller::<f64, [f64; 4]>::new(p, [0.0; 4]).is_err());
         assert!(L16Controller::<f64, [f64; 12]>::new(p, [0.0; 12]).is_ok());
+    }
+
+    #[test]
+    fn gains_must_fit_the_number_type() {
+        assert!(PIState::<f64>::new(0.0, 1e39, 0.05).is_ok());
+        let e = PIState::<f32>::new(0.0, 1e39, 0.05).unwrap_err();
+        assert_eq!(e, ParamError::new("kp", 1e39, "representable in the number type"));
+        assert_eq!(
+            crate::testutil::render(&e).as_str(),
+            "kp must be representable in the number type, got 1000000000000000000000000000000000000000"
+        );
+        assert_eq!(PIState::<f32>::new(0.0, 0.5, -1e300).unwrap_err().field, "ki");
     }
 
     #[test]

@@ -34,11 +34,13 @@
 
 use core::f64::consts::TAU;
 
-use crate::check::{ParamError, check_finite, check_non_negative};
+use crate::check::{
+    ParamError, check_each, check_finite, check_non_negative, to_backend, to_backend_array, to_backend_matrix,
+};
 use crate::num::Transcendental;
 use crate::physics::constants::{KNM, N_LAYERS, OMEGA_N};
 use crate::physics::error::PhysicsError;
-use crate::physics::upde::order_parameter;
+use crate::physics::upde::{order_parameter, order_parameter_from_sums};
 
 /// Default weight of the frequency penalty λ_ω.
 pub const DEFAULT_LAMBDA_OMEGA: f64 = 0.1;
@@ -108,61 +110,70 @@ impl<T: Transcendental> SECFunctional<T, N_LAYERS> {
 impl<T: Transcendental> Default for SECFunctional<T, N_LAYERS> {
     /// The canonical model with λ_ω = 0.1, λ_S = 0.01.
     fn default() -> Self {
-        let mut sec = SECFunctional {
-            knm: [[T::ZERO; N_LAYERS]; N_LAYERS],
-            omega: OMEGA_N.map(T::from_f64),
-            omega_f64: OMEGA_N,
-            lambda_omega: T::from_f64(DEFAULT_LAMBDA_OMEGA),
-            lambda_entropy: T::from_f64(DEFAULT_LAMBDA_ENTROPY),
-            v_max: T::ONE,
-            prev_v: None,
-            unwrap_frequency: false,
-        };
-        sec.install_coupling(&KNM);
-        sec
+        Self::from_parts(
+            KNM.map(|row| row.map(T::from_f64)),
+            v_max_of(&KNM),
+            OMEGA_N.map(T::from_f64),
+            OMEGA_N,
+            T::from_f64(DEFAULT_LAMBDA_OMEGA),
+            T::from_f64(DEFAULT_LAMBDA_ENTROPY),
+        )
     }
 }
 
 impl<T: Transcendental, const N: usize> SECFunctional<T, N> {
     /// Arbitrary couplings (finite, ≥ 0) and frequencies (finite). Note the
-    /// reference's argument order: matrix first.
+    /// reference's argument order: matrix first. Every parameter must also
+    /// be representable in `T` (e.g. `λ_ω = 1e300` is rejected for `f32`).
     pub fn with_params(
         knm: [[f64; N]; N],
         omega: [f64; N],
         lambda_omega: f64,
         lambda_entropy: f64,
     ) -> Result<Self, ParamError> {
-        for &w in &omega {
-            check_finite("omega", w)?;
-        }
+        check_each("omega", &omega, check_finite)?;
         check_coupling(&knm)?;
-        let mut sec = SECFunctional {
-            knm: [[T::ZERO; N]; N],
-            omega: omega.map(T::from_f64),
-            omega_f64: omega,
-            lambda_omega: T::from_f64(check_non_negative("lambda_omega", lambda_omega)?),
-            lambda_entropy: T::from_f64(check_non_negative("lambda_entropy", lambda_entropy)?),
-            v_max: T::ONE,
-            prev_v: None,
-            unwrap_frequency: false,
-        };
-        sec.install_coupling(&knm);
-        Ok(sec)
+        let lambda_omega = check_non_negative("lambda_omega", lambda_omega)?;
+        let lambda_entropy = check_non_negative("lambda_entropy", lambda_entropy)?;
+        Ok(Self::from_parts(
+            to_backend_matrix("knm", &knm)?,
+            v_max_of(&knm),
+            to_backend_array("omega", &omega)?,
+            omega,
+            to_backend("lambda_omega", lambda_omega)?,
+            to_backend("lambda_entropy", lambda_entropy)?,
+        ))
     }
 
-    /// Replaces K (finite, ≥ 0) and recomputes `v_max`. ω, the weights and
+    /// A functional with no previous V from parameters already in `T`,
+    /// unchecked.
+    const fn from_parts(
+        knm: [[T; N]; N],
+        v_max: T,
+        omega: [T; N],
+        omega_f64: [f64; N],
+        lambda_omega: T,
+        lambda_entropy: T,
+    ) -> Self {
+        SECFunctional {
+            knm,
+            omega,
+            omega_f64,
+            lambda_omega,
+            lambda_entropy,
+            v_max,
+            prev_v: None,
+            unwrap_frequency: false,
+        }
+    }
+
+    /// Replaces K (finite, ≥ 0, representable in `T`) and recomputes `v_max`. ω, the weights and
     /// the previous V are unchanged (call [`Self::reset`] to forget it).
     pub fn update_coupling(&mut self, knm: &[[f64; N]; N]) -> Result<(), ParamError> {
         check_coupling(knm)?;
-        self.install_coupling(knm);
+        self.knm = to_backend_matrix("knm", knm)?;
+        self.v_max = v_max_of(knm);
         Ok(())
-    }
-
-    fn install_coupling(&mut self, knm: &[[f64; N]; N]) {
-        // Row-major sum in f64, as the reference sums the flattened matrix.
-        let total: f64 = knm.iter().flatten().sum();
-        self.knm = knm.map(|row| row.map(T::from_f64));
-        self.v_max = T::from_f64((2.0 * total).max(FLOOR));
     }
 
     /// Forgets the previous V: the next evaluation reports dV/dt = 0.
@@ -213,12 +224,12 @@ impl<T: Transcendental, const N: usize> SECFunctional<T, N> {
         if theta_prev.is_some_and(|p| p.iter().any(|x| !x.is_finite())) {
             return Err(PhysicsError::NonFinitePrev);
         }
-        if !dt.is_finite() {
-            return Err(ParamError::new("dt", dt.to_f64(), "finite").into());
-        }
+        check_finite("dt", dt.to_f64())?;
         let v_coupling = self.coupling_potential(theta);
         let v_frequency = self.frequency_penalty(theta, theta_prev, dt);
-        let v_entropy = self.entropy_term(theta);
+        // One pass of sines and cosines serves the density and R.
+        let trig = PhaseTrig::of(theta);
+        let v_entropy = self.entropy_penalty(density_entropy(theta, trig.as_ref()));
         let mut v = v_coupling + v_frequency + v_entropy;
         if !v.is_finite() {
             v = self.v_max;
@@ -235,7 +246,10 @@ impl<T: Transcendental, const N: usize> SECFunctional<T, N> {
         Ok(SECResult {
             v,
             v_normalised,
-            r_global: order_parameter(theta),
+            r_global: match &trig {
+                Some(t) => order_parameter_from_sums(t.sum_sin, t.sum_cos, theta.len()),
+                None => order_parameter(theta),
+            },
             dv_dt,
             coherence_score: (T::ONE - v_normalised).clamp_to(T::ZERO, T::ONE),
             v_coupling,
@@ -295,7 +309,11 @@ impl<T: Transcendental, const N: usize> SECFunctional<T, N> {
     /// V_S over all phases; 0 for none, 0 for an exact splay, at most
     /// `λ_S · ln n_eval`.
     pub fn entropy_term(&self, theta: &[T]) -> T {
-        let h = density_entropy(theta);
+        self.entropy_penalty(density_entropy(theta, PhaseTrig::of(theta).as_ref()))
+    }
+
+    /// V_S from the result of [`density_entropy`].
+    fn entropy_penalty(&self, h: Option<(T, T)>) -> T {
         match h {
             None => T::ZERO,
             Some((h, ln_n_eval)) => self.lambda_entropy * (ln_n_eval - h).max(T::ZERO),
@@ -319,19 +337,54 @@ impl<T: Transcendental, const N: usize> SECFunctional<T, N> {
 }
 
 fn check_coupling<const N: usize>(knm: &[[f64; N]; N]) -> Result<(), ParamError> {
-    for &k in knm.iter().flatten() {
-        check_non_negative("knm", k)?;
-    }
-    Ok(())
+    check_each("knm", knm.iter().flatten(), check_non_negative)
+}
+
+/// The normaliser `max(2 ΣK, 1e-12)` of a coupling matrix.
+fn v_max_of<T: Transcendental, const N: usize>(knm: &[[f64; N]; N]) -> T {
+    // Row-major sum in f64, as the reference sums the flattened matrix.
+    let total: f64 = knm.iter().flatten().sum();
+    T::from_f64((2.0 * total).max(FLOOR))
 }
 
 fn floor_dt<T: Transcendental>(dt: T) -> T {
     dt.max(T::from_f64(FLOOR))
 }
 
+/// Sines and cosines of at most [`MIN_EVAL_POINTS`] phases (the usual
+/// 16-layer case), and their sums in index order.
+struct PhaseTrig<T> {
+    sin: [T; MIN_EVAL_POINTS],
+    cos: [T; MIN_EVAL_POINTS],
+    sum_sin: T,
+    sum_cos: T,
+}
+
+impl<T: Transcendental> PhaseTrig<T> {
+    /// `None` for longer inputs, whose density recomputes per grid point.
+    fn of(theta: &[T]) -> Option<Self> {
+        if theta.len() > MIN_EVAL_POINTS {
+            return None;
+        }
+        let mut trig = PhaseTrig {
+            sin: [T::ZERO; MIN_EVAL_POINTS],
+            cos: [T::ZERO; MIN_EVAL_POINTS],
+            sum_sin: T::ZERO,
+            sum_cos: T::ZERO,
+        };
+        for ((&x, s), c) in theta.iter().zip(trig.sin.iter_mut()).zip(trig.cos.iter_mut()) {
+            (*s, *c) = x.sin_cos();
+            trig.sum_sin = trig.sum_sin + *s;
+            trig.sum_cos = trig.sum_cos + *c;
+        }
+        Some(trig)
+    }
+}
+
 /// The entropy H of the von Mises density of `theta` on `n_eval` grid
-/// points, and `ln n_eval`; `None` for no phases.
-fn density_entropy<T: Transcendental>(theta: &[T]) -> Option<(T, T)> {
+/// points, and `ln n_eval`; `None` for no phases. `trig` is
+/// [`PhaseTrig::of`] `theta`.
+fn density_entropy<T: Transcendental>(theta: &[T], trig: Option<&PhaseTrig<T>>) -> Option<(T, T)> {
     if theta.is_empty() {
         return None;
     }
@@ -339,23 +392,13 @@ fn density_entropy<T: Transcendental>(theta: &[T]) -> Option<(T, T)> {
     let n_eval_t = T::from_u32(u32::try_from(n_eval).unwrap_or(u32::MAX));
     let kappa = T::from_f64(VON_MISES_KAPPA);
     let tau = T::from_f64(TAU);
-    // Sines and cosines of the phases, cached when they fit (the usual
-    // 16-layer case); longer inputs recompute them per grid point.
-    let mut sin_theta = [T::ZERO; MIN_EVAL_POINTS];
-    let mut cos_theta = [T::ZERO; MIN_EVAL_POINTS];
-    let cached = theta.len() <= MIN_EVAL_POINTS;
-    if cached {
-        for ((&x, s), c) in theta.iter().zip(sin_theta.iter_mut()).zip(cos_theta.iter_mut()) {
-            (*s, *c) = x.sin_cos();
-        }
-    }
     let (mut total, mut weighted_log) = (T::ZERO, T::ZERO);
     for k in 0..n_eval {
         let x_k = T::from_u32(u32::try_from(k).unwrap_or(u32::MAX)) / n_eval_t * tau;
         let (sin_x, cos_x) = x_k.sin_cos();
         let mut d = T::ZERO;
-        if cached {
-            for (&s, &c) in sin_theta.iter().zip(&cos_theta).take(theta.len()) {
+        if let Some(trig) = trig {
+            for (&s, &c) in trig.sin.iter().zip(&trig.cos).take(theta.len()) {
                 // cos(x_k − θ_j) by the angle-difference identity
                 d = d + (kappa * (cos_x * c + sin_x * s)).exp();
             }
@@ -422,6 +465,32 @@ mod tests {
         k[2][3] = f64::NAN;
         assert!(sec.update_coupling(&k).is_err());
         assert!((sec.v_max() - 60.72586739881159).abs() < 1e-12);
+    }
+
+    #[test]
+    fn shared_trig_pass_gives_the_same_r_bit_for_bit() {
+        let phases: [f64; 20] = core::array::from_fn(|i| 0.37 * i as f64 + 0.1);
+        for len in [0, 1, 7, 16, 17, 20] {
+            let theta = &phases[..len];
+            let r = SECFunctional::<f64>::default().evaluate(theta, None, 0.01).unwrap().r_global;
+            assert_eq!(r.to_bits(), order_parameter(theta).to_bits(), "len {len}");
+            let theta32: [f32; 20] = phases.map(|x| x as f32);
+            let r = SECFunctional::<f32>::default().evaluate(&theta32[..len], None, 0.01).unwrap().r_global;
+            assert_eq!(r.to_bits(), order_parameter(&theta32[..len]).to_bits(), "len {len}");
+        }
+    }
+
+    #[test]
+    fn parameters_must_fit_the_number_type() {
+        assert!(SECFunctional::<f64>::new(1e300, 0.01).is_ok());
+        let e = SECFunctional::<f32>::new(1e300, 0.01).unwrap_err();
+        assert_eq!(e, ParamError::new("lambda_omega", 1e300, "representable in the number type"));
+        let mut k = KNM;
+        k[1][2] = 1e300;
+        assert_eq!(SECFunctional::<f32>::with_params(k, OMEGA_N, 0.1, 0.01).unwrap_err().field, "knm");
+        let mut sec = SECFunctional::<f32>::default();
+        assert!(sec.update_coupling(&k).is_err());
+        assert_eq!(sec.knm(), SECFunctional::<f32>::default().knm());
     }
 
     #[test]

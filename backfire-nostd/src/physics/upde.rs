@@ -44,7 +44,7 @@
 //! assert!((state.r_global() - 0.7576618317313849).abs() < 1e-9);
 //! ```
 
-use crate::check::{ParamError, check_finite, check_non_negative, check_positive};
+use crate::check::{ParamError, check_each, check_finite, check_non_negative, check_positive};
 use crate::num::{NeumaierSum, PhaseBackend, Transcendental};
 use crate::physics::constants::{KNM, N_LAYERS, OMEGA_N};
 use crate::physics::coupling::CouplingPlan;
@@ -106,8 +106,8 @@ impl<const N: usize> UPDEParams<N> {
         field_pressure: f64,
         noise_amplitude: f64,
     ) -> Result<Self, ParamError> {
-        check_all_finite("omega", omega.iter())?;
-        check_all_finite("knm", knm.iter().flatten())?;
+        check_each("omega", omega.iter(), check_finite)?;
+        check_each("knm", knm.iter().flatten(), check_finite)?;
         Ok(UPDEParams {
             omega,
             knm,
@@ -155,26 +155,16 @@ impl<const N: usize> UPDEParams<N> {
     }
     /// Replaces ω (all finite).
     pub fn set_omega(&mut self, omega: [f64; N]) -> Result<(), ParamError> {
-        check_all_finite("omega", omega.iter())?;
+        check_each("omega", omega.iter(), check_finite)?;
         self.omega = omega;
         Ok(())
     }
     /// Replaces K (all finite).
     pub fn set_knm(&mut self, knm: [[f64; N]; N]) -> Result<(), ParamError> {
-        check_all_finite("knm", knm.iter().flatten())?;
+        check_each("knm", knm.iter().flatten(), check_finite)?;
         self.knm = knm;
         Ok(())
     }
-}
-
-fn check_all_finite<'a>(
-    field: &'static str,
-    values: impl Iterator<Item = &'a f64>,
-) -> Result<(), ParamError> {
-    for &v in values {
-        check_finite(field, v)?;
-    }
-    Ok(())
 }
 
 /// Kuramoto order parameter `R = |Σ e^{iθ}| / n`, clamped to `[0, 1]`;
@@ -205,10 +195,13 @@ pub fn order_parameter_from_sums<T: Transcendental>(sum_sin: T, sum_cos: T, n: u
     (s * s + c * c).sqrt().clamp_to(T::ZERO, T::ONE)
 }
 
-/// The state of `N` oscillators: phases (always in `[0, 2π)`), the last
-/// step's noise-free velocities, time, step count and R.
+/// The state of `N` oscillators: phases in `[0, 2π)`, the last step's
+/// noise-free velocities, time, step count and R.
 ///
-/// Built only from finite phases, so a stepper never sees NaN input.
+/// [`Self::new`], [`Self::from_slice`], [`Self::random`] and every step
+/// give finite phases in `[0, 2π)`. [`Self::from_phases`] trusts its
+/// caller to supply such phases; binary-angle phases (the `f32` and `Q16`
+/// backends) always are, `f64` radians are not checked there.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct UPDEState<T: PhaseBackend, const N: usize = N_LAYERS> {
     theta: [T::Phase; N],
@@ -246,6 +239,15 @@ impl<T: PhaseBackend, const N: usize> UPDEState<T, N> {
     }
 
     /// A state from phases already in the backend's representation.
+    ///
+    /// Not checked: for the `f64` backend (radians) the phases must be
+    /// finite and in `[0, 2π)`, as [`PhaseRepr::from_radians`] gives them;
+    /// otherwise [`Self::theta_radians`] reports them unwrapped until the
+    /// first step (a NaN or ±∞ phase makes that step fail with
+    /// [`PhysicsError::NonFiniteResult`]). Use [`Self::new`] for radians
+    /// from elsewhere.
+    ///
+    /// [`PhaseRepr::from_radians`]: crate::num::PhaseRepr::from_radians
     pub fn from_phases(theta: [T::Phase; N]) -> Self {
         let mut state = UPDEState {
             theta,
@@ -289,7 +291,8 @@ impl<T: PhaseBackend, const N: usize> UPDEState<T, N> {
     pub fn phases(&self) -> &[T::Phase; N] {
         &self.theta
     }
-    /// Phases in radians, each in `[0, 2π)`.
+    /// Phases in radians, each in `[0, 2π)` (given the precondition of
+    /// [`Self::from_phases`]).
     pub fn theta_radians(&self) -> [f64; N] {
         self.theta.map(T::phase_to_radians)
     }
@@ -375,7 +378,7 @@ impl<T: PhaseBackend, const N: usize> UPDEStepper<T, N> {
             skip_silent_noise: false,
             draw_noise: true,
         };
-        stepper.set_params(params);
+        stepper.install(params);
         stepper
     }
 
@@ -384,15 +387,36 @@ impl<T: PhaseBackend, const N: usize> UPDEStepper<T, N> {
         &self.params
     }
 
-    /// Replaces all parameters (already validated).
+    /// Replaces all parameters (already validated). The coupling plan is
+    /// rebuilt only if K changed.
     pub fn set_params(&mut self, params: UPDEParams<N>) {
+        let same_k = params
+            .knm
+            .iter()
+            .flatten()
+            .zip(self.params.knm.iter().flatten())
+            .all(|(a, b)| a.to_bits() == b.to_bits());
+        if !same_k {
+            self.coupling = CouplingPlan::new(&params.knm);
+        }
+        self.install(params);
+    }
+
+    /// Installs `params` and everything derived from them except the
+    /// coupling plan, which must already be built for `params.knm`.
+    fn install(&mut self, params: UPDEParams<N>) {
         self.params = params;
         self.omega = params.omega.map(T::from_f64);
-        self.coupling = CouplingPlan::new(&params.knm);
         self.field_pressure = T::from_f64(params.field_pressure);
         let noise_scale = params.noise_amplitude * crate::num::sqrt(params.dt);
         self.increments = params.omega.map(|w| T::increment(w, params.dt, noise_scale));
-        self.draw_noise = !(self.skip_silent_noise && params.noise_amplitude == 0.0);
+        self.refresh_draw_noise();
+    }
+
+    /// Recomputes `draw_noise`. It stays a field: deriving it in
+    /// [`Self::step`] would load σ and compare on every step.
+    fn refresh_draw_noise(&mut self) {
+        self.draw_noise = !(self.skip_silent_noise && self.params.noise_amplitude == 0.0);
     }
 
     /// With `on`, a stepper whose σ is 0 stops drawing normals (saving
@@ -402,7 +426,7 @@ impl<T: PhaseBackend, const N: usize> UPDEStepper<T, N> {
     /// default.
     pub fn set_skip_silent_noise(&mut self, on: bool) {
         self.skip_silent_noise = on;
-        self.set_params(self.params);
+        self.refresh_draw_noise();
     }
 
     /// Replaces dt (finite, > 0).
@@ -612,6 +636,52 @@ mod tests {
         b.set_noise_amplitude(0.05).unwrap();
         b.step(&mut sb).unwrap();
         assert_ne!(b.rng(), &SimpleRng::new(5));
+    }
+
+    #[test]
+    fn plan_is_rebuilt_only_for_a_new_k() {
+        let mut st = UPDEStepper::<f64>::canonical(0.01, 0.1, 0.05, SimpleRng::new(1)).unwrap();
+        assert!(st.structured_coupling());
+        st.set_dt(0.02).unwrap();
+        st.set_noise_amplitude(0.0).unwrap();
+        st.set_skip_silent_noise(true);
+        assert!(st.structured_coupling());
+        let fresh = UPDEStepper::<f64>::canonical(0.02, 0.1, 0.0, SimpleRng::new(1)).unwrap();
+        assert_eq!(st.coupling, fresh.coupling);
+        let mut k = KNM;
+        k[0][1] = 0.5;
+        st.set_knm(k).unwrap();
+        assert_eq!(st.coupling, CouplingPlan::new(&k));
+        assert_ne!(st.coupling, fresh.coupling);
+        st.set_knm(KNM).unwrap();
+        assert!(st.structured_coupling());
+    }
+
+    #[test]
+    fn f32_overflowing_parameters_fail_the_step() {
+        // ω = 1e39 is a finite f64 but ∞ in f32: the step reports it.
+        let mut w = OMEGA_N;
+        w[3] = 1e39;
+        let params = UPDEParams::new(w, KNM, 0.01, 0.1, 0.0).unwrap();
+        let mut st = UPDEStepper::<f32>::new(params, SimpleRng::new(1));
+        let mut s = UPDEState::<f32>::new(&[0.0; 16]).unwrap();
+        let before = s;
+        assert_eq!(st.step(&mut s), Err(PhysicsError::NonFiniteResult));
+        assert_eq!(s, before);
+    }
+
+    #[test]
+    fn unchecked_f64_phases_wrap_or_fail_at_the_first_step() {
+        let mut st = UPDEStepper::<f64, 2>::new(
+            UPDEParams::new([1.0; 2], [[0.0; 2]; 2], 0.01, 0.0, 0.0).unwrap(),
+            SimpleRng::new(1),
+        );
+        let mut s = UPDEState::<f64, 2>::from_phases([7.0, 0.5]);
+        assert_eq!(s.theta_radians()[0], 7.0);
+        st.step(&mut s).unwrap();
+        assert!(s.theta_radians().iter().all(|x| (0.0..TAU).contains(x)));
+        let mut s = UPDEState::<f64, 2>::from_phases([f64::NAN, 0.5]);
+        assert_eq!(st.step(&mut s), Err(PhysicsError::NonFiniteResult));
     }
 
     #[test]
