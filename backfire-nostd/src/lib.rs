@@ -20,6 +20,7 @@
 //! | [`physics`] | constants, UPDE oscillator stepper, SEC functional, L16 controller |
 //! | [`observers`] | TCBO observer and controller, PGBO engine |
 //! | [`rng`] | the deterministic xorshift64 RNG shared by every stochastic model |
+//! | [`ssgf`] | SSGF geometry engine: latent graph decoder, micro-cycle, spectral bridge, costs |
 //!
 //! ## Design rules
 //!
@@ -64,6 +65,7 @@ pub mod num;
 pub mod observers;
 pub mod physics;
 pub mod rng;
+pub mod ssgf;
 
 #[cfg(test)]
 mod testutil;
