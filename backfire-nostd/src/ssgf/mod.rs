@@ -17,6 +17,8 @@
 //! | [`costs`] | the eight cost terms and their weighted total |
 //! | [`closure`] | the L16 closure as SSGF uses it: H_rec, PLV gate, refusal |
 //! | [`audio`] | the audio mapping, a read-only projection of the state |
+//! | [`config`] | [`SSGFConfig`], validated once |
+//! | [`engine`] | [`SSGFEngine`]: the persistent state and the ten stages of an outer step |
 //!
 //! Matrices are `n × n`, flat, row-major (`m[i * n + j]`); eigenvectors are
 //! the **columns** of `V`.
@@ -26,10 +28,15 @@
 
 pub mod audio;
 pub mod closure;
+pub mod config;
 pub mod costs;
 pub mod decoder;
+pub mod engine;
 pub mod micro;
 pub mod spectral;
+
+pub use config::{GradientMethod, MAX_N, SSGFConfig};
+pub use engine::{SSGFEngine, SSGFStepLog, ssgf_storage_len};
 
 /// The errors of the SSGF functions: the same input errors as the
 /// observers' (length, non-finite entry, parameter, storage).

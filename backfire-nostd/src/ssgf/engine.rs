@@ -1,0 +1,634 @@
+//! The SSGF engine: persistent state and the ten stages of one outer step
+//! (spec §1, §8).
+
+use core::f64::consts::TAU;
+
+use super::SSGFError;
+use super::audio::{AudioInputs, AudioMapping, audio_mapping};
+use super::closure::SSGFClosure;
+use super::config::{GradientMethod, KAPPA_MAX, MAX_N, SSGFConfig};
+use super::costs::{CostInputs, Costs, analytic_weight_gradient, compute_costs, order_parameter};
+use super::decoder::latent_len;
+use super::micro::{effective_coupling, micro_cycle};
+use super::spectral::{Gauge, JacobiOutcome, SpectralBridge, fiedler_value, spectral_gap};
+use crate::observers::{check_storage, check_vector, phase_geometry_bridge, wrap_phase};
+use crate::rng::SimpleRng;
+
+/// Tolerance of the `w_valid` check (symmetry, sign, diagonal).
+const W_TOLERANCE: f64 = 1e-12;
+/// Tolerance of the `eigval_ordered` check.
+const EIGVAL_TOLERANCE: f64 = 1e-10;
+/// `p_h1` above this opens the TCBO gate.
+const TCBO_THRESHOLD: f64 = 0.72;
+/// Floor of the PGBO velocity's time base.
+const MIN_DT_OUTER: f64 = 1e-12;
+
+/// Size of one storage region, in terms of `n`.
+#[derive(Clone, Copy)]
+enum Size {
+    Latent,
+    N,
+    TwoN,
+    Square,
+}
+
+impl Size {
+    const fn of(self, n: usize) -> usize {
+        match self {
+            Size::Latent => latent_len(n),
+            Size::N => n,
+            Size::TwoN => n.saturating_mul(2),
+            Size::Square => n.saturating_mul(n),
+        }
+    }
+}
+
+/// The storage layout: the regions of [`Parts`], in this order.
+const LAYOUT: [Size; REGIONS] = {
+    use Size::*;
+    [
+        Latent, Latent, N, N, N, N, N, N, N, N, N, TwoN, Square, Square, Square, Square, Square, Square, Square,
+        Square, Square, Square, Square, Square,
+    ]
+};
+const REGIONS: usize = 24;
+// Indices into LAYOUT of the regions read through `&self`.
+const Z: usize = 0;
+const THETA: usize = 2;
+const OMEGA: usize = 7;
+const LAMBDA: usize = 8;
+const K: usize = 12;
+const W: usize = 13;
+const V: usize = 15;
+
+/// Values of storage an engine of `n` oscillators needs (saturating: an
+/// absurd `n` asks for more than any buffer holds).
+///
+/// ```
+/// use backfire_nostd::ssgf::ssgf_storage_len;
+/// assert_eq!(ssgf_storage_len(16), 2 * 120 + 11 * 16 + 12 * 256);
+/// ```
+pub const fn ssgf_storage_len(n: usize) -> usize {
+    let mut total = 0usize;
+    let mut i = 0;
+    while i < REGIONS {
+        total = total.saturating_add(LAYOUT[i].of(n));
+        i += 1;
+    }
+    total
+}
+
+/// `(start, len)` of region `index` for `n` oscillators.
+fn span(n: usize, index: usize) -> (usize, usize) {
+    let start = LAYOUT.iter().take(index).map(|size| size.of(n)).sum();
+    (start, LAYOUT.get(index).map_or(0, |size| size.of(n)))
+}
+
+/// One outer step's record (spec §8.1), plus whether the eigensolver
+/// converged (the reference reports nothing when it does not).
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct SSGFStepLog {
+    /// Steps done before this one (0-based).
+    pub step: u64,
+    /// The full cost breakdown.
+    pub costs: Costs,
+    /// R after the micro-cycle.
+    pub r_global: f64,
+    /// λ1 of the W decoded at stage 1.
+    pub fiedler_value: f64,
+    /// λ1/λ2.
+    pub spectral_gap: f64,
+    /// The L16 Lyapunov candidate.
+    pub h_rec: f64,
+    /// The L16 PLV gate after this step's sample.
+    pub gate_open: bool,
+    /// The L16 refusal flag after this step.
+    pub refusal: bool,
+    /// W symmetric, non-negative, zero diagonal (within 1e-12).
+    pub w_valid: bool,
+    /// Eigenvalues ascending (within 1e-10).
+    pub eigval_ordered: bool,
+    /// PGBO `|u|` (0 when PGBO is off).
+    pub pgbo_u_norm: f64,
+    /// PGBO `‖h‖_F` (0 when PGBO is off).
+    pub pgbo_h_frob: f64,
+    /// The injected TCBO `p_h1`.
+    pub tcbo_p_h1: f64,
+    /// `p_h1 > 0.72`.
+    pub tcbo_gate_open: bool,
+    /// The Jacobi solver reached its tolerance within 50 sweeps.
+    pub eigen_converged: bool,
+}
+
+/// The PGBO part of the state: gain, memory of the previous phases, norms.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct PgboMemory {
+    kappa: f64,
+    has_previous: bool,
+    u_norm: f64,
+    h_frob: f64,
+}
+
+/// The SSGF geometry engine over storage `S` lent by the caller
+/// (`[f64; ssgf_storage_len(n)]`, `&mut [f64]`, or a `Vec<f64>` in std).
+///
+/// Construction randomises the latent vector and the phases from the seed,
+/// decodes `W` and computes its eigenpairs once (spec §1). Each
+/// [`outer_step`](Self::outer_step) runs decode → PGBO → micro-cycle →
+/// spectrum → costs → gradient step → L16 closure → κ adaptation and
+/// returns the step's [`SSGFStepLog`]; the engine keeps no log itself.
+///
+/// ```
+/// use backfire_nostd::physics::{KNM, OMEGA_N};
+/// use backfire_nostd::ssgf::{SSGFConfig, SSGFEngine, ssgf_storage_len};
+/// let k: Vec<f64> = KNM.iter().flatten().copied().collect();
+/// let storage = vec![0.0; ssgf_storage_len(16)];
+/// let mut engine = SSGFEngine::new(SSGFConfig::default(), &OMEGA_N, &k, storage).unwrap();
+/// let log = engine.outer_step().unwrap();
+/// assert_eq!(log.step, 0);
+/// assert!(log.w_valid && log.eigval_ordered && (0.0..=1.0).contains(&log.r_global));
+/// assert_eq!(engine.step_count(), 1);
+/// ```
+#[derive(Clone, Debug)]
+pub struct SSGFEngine<S> {
+    config: SSGFConfig,
+    storage: S,
+    rng: SimpleRng,
+    bridge: SpectralBridge,
+    closure: SSGFClosure,
+    pgbo: PgboMemory,
+    mask: [bool; MAX_N],
+    p_h1: f64,
+    step_count: u64,
+    jacobi: JacobiOutcome,
+}
+
+/// The engine's arrays, carved out of its storage in [`LAYOUT`] order.
+struct Parts<'a> {
+    z: &'a mut [f64],
+    grad: &'a mut [f64],
+    theta: &'a mut [f64],
+    theta_prev: &'a mut [f64],
+    theta_start: &'a mut [f64],
+    dphi: &'a mut [f64],
+    zeros: &'a mut [f64],
+    omega: &'a mut [f64],
+    lambda: &'a mut [f64],
+    pgbo_u: &'a mut [f64],
+    fd_lambda: &'a mut [f64],
+    scratch: &'a mut [f64],
+    k: &'a mut [f64],
+    w: &'a mut [f64],
+    phi: &'a mut [f64],
+    v: &'a mut [f64],
+    v_prev: &'a mut [f64],
+    work: &'a mut [f64],
+    m: &'a mut [f64],
+    g_w: &'a mut [f64],
+    pgbo_h: &'a mut [f64],
+    fd_w: &'a mut [f64],
+    fd_v: &'a mut [f64],
+    fd_prev: &'a mut [f64],
+}
+
+impl<'a> Parts<'a> {
+    /// Splits `all` (at least `ssgf_storage_len(n)` values, checked by the
+    /// constructor; a shorter buffer gives short regions, never a panic).
+    fn carve(all: &'a mut [f64], n: usize) -> Self {
+        let mut rest = all;
+        let regions: [&'a mut [f64]; REGIONS] = core::array::from_fn(|i| {
+            let len = LAYOUT.get(i).map_or(0, |size| size.of(n));
+            let all = core::mem::take(&mut rest);
+            let (head, tail) = all.split_at_mut(len.min(all.len()));
+            rest = tail;
+            head
+        });
+        let [
+            z,
+            grad,
+            theta,
+            theta_prev,
+            theta_start,
+            dphi,
+            zeros,
+            omega,
+            lambda,
+            pgbo_u,
+            fd_lambda,
+            scratch,
+            k,
+            w,
+            phi,
+            v,
+            v_prev,
+            work,
+            m,
+            g_w,
+            pgbo_h,
+            fd_w,
+            fd_v,
+            fd_prev,
+        ] = regions;
+        Parts {
+            z,
+            grad,
+            theta,
+            theta_prev,
+            theta_start,
+            dphi,
+            zeros,
+            omega,
+            lambda,
+            pgbo_u,
+            fd_lambda,
+            scratch,
+            k,
+            w,
+            phi,
+            v,
+            v_prev,
+            work,
+            m,
+            g_w,
+            pgbo_h,
+            fd_w,
+            fd_v,
+            fd_prev,
+        }
+    }
+}
+
+impl<S: AsRef<[f64]> + AsMut<[f64]>> SSGFEngine<S> {
+    /// An engine for `config` with natural frequencies `omega` (length n)
+    /// and coupling `k` (n², row-major), over `storage` of at least
+    /// [`ssgf_storage_len(n)`](ssgf_storage_len) values.
+    ///
+    /// # Errors
+    ///
+    /// An invalid configuration, `omega`/`k` of the wrong length or not
+    /// finite, or too little storage.
+    pub fn new(config: SSGFConfig, omega: &[f64], k: &[f64], storage: S) -> Result<Self, SSGFError> {
+        config.validate()?;
+        let n = config.n;
+        check_vector("omega", omega, n)?;
+        check_vector("k", k, n * n)?;
+        check_storage(n, Some(ssgf_storage_len(n)), storage.as_ref().len())?;
+        let mut engine = SSGFEngine {
+            config,
+            storage,
+            rng: SimpleRng::new(config.seed.wrapping_add(1)),
+            bridge: SpectralBridge::new(Gauge::Sign),
+            closure: SSGFClosure::new(config.closure_params())?,
+            pgbo: PgboMemory { kappa: config.pgbo_kappa, has_previous: false, u_norm: 0.0, h_frob: 0.0 },
+            mask: [false; MAX_N],
+            p_h1: 0.0,
+            step_count: 0,
+            jacobi: JacobiOutcome { sweeps: 0, converged: true },
+        };
+        engine.initialise(omega, k)?;
+        Ok(engine)
+    }
+
+    /// The NodeSpace of spec §8.5 (z, then θ, from one RNG seeded with
+    /// `seed`; Φ = I), then the first decode and eigen-call.
+    fn initialise(&mut self, omega: &[f64], k: &[f64]) -> Result<(), SSGFError> {
+        let n = self.config.n;
+        let all = self.storage.as_mut();
+        all.iter_mut().for_each(|x| *x = 0.0);
+        let p = Parts::carve(all, n);
+        let mut rng = SimpleRng::new(self.config.seed);
+        p.z.iter_mut().for_each(|z| *z = rng.next_f64() - 0.5);
+        p.theta.iter_mut().for_each(|t| *t = rng.next_f64() * TAU);
+        p.omega.copy_from_slice(omega);
+        p.k.copy_from_slice(k);
+        p.phi.iter_mut().step_by(n + 1).for_each(|d| *d = 1.0);
+        self.config.decoder.decode(p.z, n, p.w)?;
+        self.jacobi = self.bridge.eigenpairs(p.w, n, p.work, p.scratch, p.lambda, p.v, p.v_prev)?;
+        Ok(())
+    }
+
+    /// One outer step (spec §1, stages 1–10).
+    ///
+    /// # Errors
+    ///
+    /// [`SSGFError::NonFiniteResult`] when the dynamics overflow (e.g. a
+    /// huge learning rate or coupling); the step is then not counted, and
+    /// `z`, `θ`, κ, the noise stream and the closure are unchanged.
+    pub fn outer_step(&mut self) -> Result<SSGFStepLog, SSGFError> {
+        let n = self.config.n;
+        let mut parts = Parts::carve(self.storage.as_mut(), n);
+        let mut step = Step {
+            config: &self.config,
+            mask: self.mask.get(..n).unwrap_or_default(),
+            p_h1: self.p_h1,
+            rng: self.rng,
+            bridge: self.bridge,
+            pgbo: self.pgbo,
+        };
+        let stages = match step.stages(&mut parts, self.closure.lr_z_scale()) {
+            Ok(stages) => stages,
+            Err(error) => {
+                parts.theta.copy_from_slice(parts.theta_start);
+                return Err(error);
+            }
+        };
+        // Committed: nothing below can fail.
+        (self.rng, self.bridge, self.jacobi) = (step.rng, step.bridge, stages.jacobi);
+        // [9] L16 closure, [10] κ adaptation.
+        let (u_norm, h_frob) = stages.pgbo.unwrap_or((0.0, 0.0));
+        let closure = self.closure.step(parts.theta, parts.v, parts.phi, stages.r_global, self.p_h1, h_frob);
+        if stages.pgbo.is_some() {
+            parts.theta_prev.copy_from_slice(parts.theta_start);
+            let kappa = adapt_kappa(self.pgbo.kappa, stages.r_global, closure.refusal);
+            self.pgbo = PgboMemory { kappa, has_previous: true, u_norm, h_frob };
+        }
+        let log = SSGFStepLog {
+            step: self.step_count,
+            costs: stages.costs,
+            r_global: stages.r_global,
+            fiedler_value: fiedler_value(parts.lambda),
+            spectral_gap: spectral_gap(parts.lambda),
+            h_rec: closure.h_rec,
+            gate_open: closure.gate_open,
+            refusal: closure.refusal,
+            w_valid: stages.w_valid,
+            eigval_ordered: stages.eigval_ordered,
+            pgbo_u_norm: u_norm,
+            pgbo_h_frob: h_frob,
+            tcbo_p_h1: self.p_h1,
+            tcbo_gate_open: self.p_h1 > TCBO_THRESHOLD,
+            eigen_converged: stages.jacobi.converged,
+        };
+        self.step_count = self.step_count.saturating_add(1);
+        Ok(log)
+    }
+
+    /// The audio mapping of the current state (spec §8.4): θ after the last
+    /// micro-cycle; W, λ from the last decode and eigen-call.
+    pub fn audio_mapping(&self) -> AudioMapping {
+        let n = self.config.n;
+        let lambda = self.region(LAMBDA);
+        audio_mapping(&AudioInputs {
+            theta: self.region(THETA),
+            w: self.region(W),
+            n,
+            fiedler: fiedler_value(lambda),
+            spectral_gap: spectral_gap(lambda),
+            gate_open: self.closure.gate_open(),
+            refusal: self.closure.refusal(),
+            p_h1: self.p_h1,
+            pgbo_u_norm: if self.config.pgbo_enabled { self.pgbo.u_norm } else { 0.0 },
+            pgbo_h_frob: if self.config.pgbo_enabled { self.pgbo.h_frob } else { 0.0 },
+        })
+    }
+
+    /// Sets the injected TCBO probability `p_h1` (it persists).
+    ///
+    /// # Errors
+    ///
+    /// `p_h1` must be in `[0, 1]` (the reference takes anything, NaN too).
+    pub fn set_tcbo_p_h1(&mut self, p_h1: f64) -> Result<(), SSGFError> {
+        self.p_h1 = crate::check::check_unit("p_h1", p_h1)?;
+        Ok(())
+    }
+
+    /// R of the current phases.
+    pub fn r_global(&self) -> f64 {
+        order_parameter(self.region(THETA))
+    }
+
+    /// Outer steps done.
+    pub fn step_count(&self) -> u64 {
+        self.step_count
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SSGFConfig {
+        &self.config
+    }
+
+    /// The injected `p_h1`.
+    pub fn tcbo_p_h1(&self) -> f64 {
+        self.p_h1
+    }
+
+    /// The current PGBO gain κ.
+    pub fn pgbo_kappa(&self) -> f64 {
+        self.pgbo.kappa
+    }
+
+    /// The latent vector `z`.
+    pub fn z(&self) -> &[f64] {
+        self.region(Z)
+    }
+
+    /// The phases θ (after the last micro-cycle).
+    pub fn theta(&self) -> &[f64] {
+        self.region(THETA)
+    }
+
+    /// The weights `W` of the last decode (n², row-major). Stage 8 changes
+    /// `z` after decoding, so this is the graph of the previous `z`.
+    pub fn w(&self) -> &[f64] {
+        self.region(W)
+    }
+
+    /// Eigenvalues of the last eigen-call, ascending.
+    pub fn eigenvalues(&self) -> &[f64] {
+        self.region(LAMBDA)
+    }
+
+    /// Eigenvectors of the last eigen-call, as the columns of an n² matrix.
+    pub fn eigenvectors(&self) -> &[f64] {
+        self.region(V)
+    }
+
+    /// The natural frequencies Ω.
+    pub fn omega(&self) -> &[f64] {
+        self.region(OMEGA)
+    }
+
+    /// The coupling K (n², row-major).
+    pub fn k(&self) -> &[f64] {
+        self.region(K)
+    }
+
+    /// How the last eigen-call went.
+    pub fn jacobi_outcome(&self) -> JacobiOutcome {
+        self.jacobi
+    }
+
+    /// The L16 closure (refusal count, H_rec history, lr scale).
+    pub fn closure(&self) -> &SSGFClosure {
+        &self.closure
+    }
+
+    /// Gives the storage back.
+    pub fn into_storage(self) -> S {
+        self.storage
+    }
+
+    fn region(&self, index: usize) -> &[f64] {
+        let (start, len) = span(self.config.n, index);
+        self.storage.as_ref().get(start..start + len).unwrap_or_default()
+    }
+}
+
+/// What stages 1–8 hand to the committing part of the step.
+struct Stages {
+    costs: Costs,
+    r_global: f64,
+    w_valid: bool,
+    eigval_ordered: bool,
+    jacobi: JacobiOutcome,
+    /// `(u_norm, h_frob)` when PGBO runs.
+    pgbo: Option<(f64, f64)>,
+}
+
+/// The state one step works on before it is committed.
+struct Step<'c> {
+    config: &'c SSGFConfig,
+    mask: &'c [bool],
+    p_h1: f64,
+    rng: SimpleRng,
+    bridge: SpectralBridge,
+    pgbo: PgboMemory,
+}
+
+impl Step<'_> {
+    /// Stages 1–8; `θ` and `z` are written in place (the caller restores
+    /// θ on error; `z` is written last, only if every value is finite).
+    fn stages(&mut self, p: &mut Parts<'_>, lr_scale: f64) -> Result<Stages, SSGFError> {
+        let config = self.config;
+        let n = config.n;
+        // [1]–[2] decode and verify.
+        config.decoder.decode(p.z, n, p.w)?;
+        let w_valid = w_is_valid(p.w, n);
+        // [3] PGBO from the phases before this step's micro-cycle.
+        p.theta_start.copy_from_slice(p.theta);
+        let pgbo = if config.pgbo_enabled { Some(self.pgbo_tensor(p)?) } else { None };
+        let h = pgbo.map(|_| &*p.pgbo_h);
+        // [4] micro-cycle.
+        let micro = config.micro_params();
+        effective_coupling(p.k, p.w, h, &micro, n, p.m)?;
+        micro_cycle(p.theta, p.omega, p.m, &micro, config.n_micro, &mut self.rng, p.scratch)?;
+        let r_global = order_parameter(p.theta);
+        // [5]–[6] spectrum of this step's W.
+        let jacobi = self.bridge.eigenpairs(p.w, n, p.work, p.scratch, p.lambda, p.v, p.v_prev)?;
+        let eigval_ordered = p.lambda.windows(2).all(|l| l[0] <= l[1] + EIGVAL_TOLERANCE);
+        // [7] costs.
+        let inputs = CostInputs {
+            theta: p.theta,
+            w: p.w,
+            eigvals: p.lambda,
+            eigvecs: p.v,
+            phi: p.phi,
+            mask: self.mask,
+            p_h1: self.p_h1,
+            h: pgbo.map(|_| &*p.pgbo_h),
+        };
+        let costs = compute_costs(&inputs, n, &config.cost_weights);
+        // [8] gradient step on z, with the lr scale of the previous closure.
+        self.gradient(p)?;
+        descend(p.z, p.grad, config.lr_z * lr_scale)?;
+        Ok(Stages { costs, r_global, w_valid, eigval_ordered, jacobi, pgbo })
+    }
+
+    /// Stage 3: `u = wrap(θ − θ_prev)/dt_outer` (0 on the first call),
+    /// saturated, and `h = κ·u uᵀ`, by the observers' stateless bridge.
+    fn pgbo_tensor(&self, p: &mut Parts<'_>) -> Result<(f64, f64), SSGFError> {
+        let config = self.config;
+        let dt = config.dt_outer.max(MIN_DT_OUTER);
+        for ((d, &t), &prev) in p.dphi.iter_mut().zip(p.theta.iter()).zip(p.theta_prev.iter()) {
+            *d = if self.pgbo.has_previous { wrap_phase(t - prev) / dt } else { 0.0 };
+        }
+        let pgbo_config = config.pgbo_config(self.pgbo.kappa)?;
+        let norms = phase_geometry_bridge(&pgbo_config, p.dphi, p.zeros, p.pgbo_u, p.pgbo_h)?;
+        Ok((norms.u_norm, norms.h_frob))
+    }
+
+    /// Stage 8's `∂U/∂z` into `p.grad`.
+    fn gradient(&self, p: &mut Parts<'_>) -> Result<(), SSGFError> {
+        let config = self.config;
+        let n = config.n;
+        match config.gradient_method {
+            GradientMethod::Analytic => {
+                let weights = &config.cost_weights;
+                analytic_weight_gradient(p.w, n, self.mask, weights, config.c9_gradient, p.g_w)?;
+                config.decoder.chain(p.z, n, p.w, p.g_w, p.grad)
+            }
+            GradientMethod::FiniteDifference => self.finite_difference(p),
+        }
+    }
+
+    /// Spec §7.2: central differences of `U_total`, `+ε` first, each
+    /// evaluation with its own decode and eigen-call on a fresh
+    /// [`Gauge::None`] bridge (so only the first one is gauged, by the
+    /// largest-entry rule); the costs see the post-micro θ and no `h`.
+    fn finite_difference(&self, p: &mut Parts<'_>) -> Result<(), SSGFError> {
+        let eps = self.config.fd_eps;
+        let mut bridge = SpectralBridge::new(Gauge::None);
+        for k in 0..p.z.len() {
+            let original = p.z.get(k).copied().unwrap_or(0.0);
+            let mut loss_at = |z_k: f64, p: &mut Parts<'_>| {
+                if let Some(slot) = p.z.get_mut(k) {
+                    *slot = z_k;
+                }
+                self.loss(&mut bridge, p)
+            };
+            let plus = loss_at(original + eps, p);
+            let minus = loss_at(original - eps, p);
+            if let Some(slot) = p.z.get_mut(k) {
+                *slot = original;
+            }
+            if let Some(g) = p.grad.get_mut(k) {
+                *g = (plus? - minus?) / (2.0 * eps);
+            }
+        }
+        Ok(())
+    }
+
+    /// `U_total` at the current (perturbed) `z`, for the FD gradient.
+    fn loss(&self, bridge: &mut SpectralBridge, p: &mut Parts<'_>) -> Result<f64, SSGFError> {
+        let n = self.config.n;
+        self.config.decoder.decode(p.z, n, p.fd_w)?;
+        bridge.eigenpairs(p.fd_w, n, p.work, p.scratch, p.fd_lambda, p.fd_v, p.fd_prev)?;
+        let inputs = CostInputs {
+            theta: p.theta,
+            w: p.fd_w,
+            eigvals: p.fd_lambda,
+            eigvecs: p.fd_v,
+            phi: p.phi,
+            mask: self.mask,
+            p_h1: self.p_h1,
+            h: None,
+        };
+        Ok(compute_costs(&inputs, n, &self.config.cost_weights).u_total)
+    }
+}
+
+/// `z ← z − lr·g`, only if every new value is finite.
+fn descend(z: &mut [f64], grad: &[f64], lr: f64) -> Result<(), SSGFError> {
+    let step = |(&z, &g): (&f64, &f64)| z - lr * g;
+    if !z.iter().zip(grad).map(step).all(f64::is_finite) {
+        return Err(SSGFError::NonFiniteResult { quantity: "z" });
+    }
+    z.iter_mut().zip(grad).for_each(|(z, &g)| *z -= lr * g);
+    Ok(())
+}
+
+/// Stage 10: `κ ← clamp(κ·(0.9 + 0.2·R), 0, 5)` unless the closure refused.
+fn adapt_kappa(kappa: f64, r_global: f64, refusal: bool) -> f64 {
+    if refusal { kappa } else { (kappa * (0.9 + 0.2 * r_global)).clamp(0.0, KAPPA_MAX) }
+}
+
+/// Stage 2: `W` symmetric, non-negative and zero on the diagonal (1e-12).
+fn w_is_valid(w: &[f64], n: usize) -> bool {
+    let at = |i: usize, j: usize| w.get(i * n + j).copied().unwrap_or(f64::NAN);
+    (0..n).all(|i| {
+        at(i, i).abs() <= W_TOLERANCE
+            && (0..n).all(|j| at(i, j) >= -W_TOLERANCE && (j <= i || (at(i, j) - at(j, i)).abs() <= W_TOLERANCE))
+    })
+}
