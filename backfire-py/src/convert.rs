@@ -2,7 +2,7 @@
 
 use backfire_std::ScoreFailure;
 use pyo3::buffer::PyBuffer;
-use pyo3::exceptions::{PyException, PyTypeError};
+use pyo3::exceptions::{PyException, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyComplex, PyFloat, PyInt, PyList, PyString, PyTuple};
 
@@ -216,4 +216,12 @@ fn number(value: &Bound<'_, PyAny>, name: &str) -> PyResult<f64> {
         return Err(PyTypeError::new_err(format!("{name} must be numbers, got {}", type_name(value))));
     }
     value.extract::<f64>()
+}
+
+/// A keyword whose value must be one of a few names.
+pub fn choice<T: Copy>(field: &str, value: &str, options: &[(&str, T)]) -> PyResult<T> {
+    options.iter().find(|(name, _)| *name == value).map(|&(_, v)| v).ok_or_else(|| {
+        let names: Vec<String> = options.iter().map(|(n, _)| format!("{n:?}")).collect();
+        PyValueError::new_err(format!("{field} must be one of {}, got {value:?}", names.join(", ")))
+    })
 }

@@ -12,6 +12,7 @@ mod gate;
 mod observers;
 mod physics;
 mod scorer;
+mod ssgf;
 mod values;
 
 use pyo3::prelude::*;
@@ -46,6 +47,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     add_class::<observers::PyTCBOObserver>(m, &mut all)?;
     add_class::<observers::PyTCBOController>(m, &mut all)?;
     add_class::<observers::PyPGBOEngine>(m, &mut all)?;
+    add_class::<ssgf::PySSGFEngine>(m, &mut all)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("__all__", all)?;
     Ok(())

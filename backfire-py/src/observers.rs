@@ -10,16 +10,8 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::convert::floats;
+use crate::convert::{choice, floats};
 use crate::errors::IntoPyResult;
-
-/// A keyword whose value must be one of a few names.
-fn choice<T: Copy>(field: &str, value: &str, options: &[(&str, T)]) -> PyResult<T> {
-    options.iter().find(|(name, _)| *name == value).map(|&(_, v)| v).ok_or_else(|| {
-        let names: Vec<String> = options.iter().map(|(n, _)| format!("{n:?}")).collect();
-        PyValueError::new_err(format!("{field} must be one of {}, got {value:?}", names.join(", ")))
-    })
-}
 
 /// Topological boundary observer: delay-embeds a window of phase vectors
 /// and maps the H1 lifetime of the point cloud to ``p_h1`` in [0, 1].

@@ -15,6 +15,7 @@
 //! | [`session`] | [`StreamSession`]: what one stream did (text stored once, scores, times, halt) |
 //! | [`physics`] | UPDE stepper, SEC functional, L16 controller with owned states and clock seeding |
 //! | [`observers`] | TCBO observer (surrogate or Vietoris–Rips H1) and controller, PGBO engine, runtime-sized |
+//! | [`ssgf`] | SSGF geometry engine, runtime-sized, with the canonical defaults |
 //! | [`error`] | [`BackfireError`], the one error type |
 //!
 //! ## Example
@@ -45,6 +46,7 @@ pub mod observers;
 pub mod physics;
 pub mod scorer;
 pub mod session;
+pub mod ssgf;
 
 pub use config::{BackfireConfig, ValidConfig};
 pub use error::{BackfireError, BackfireResult};

@@ -49,7 +49,7 @@ impl From<ObserverError> for BackfireError {
 pub const MAX_STORAGE_VALUES: usize = 1 << 27;
 
 /// A zeroed buffer of `len` values, or a validation error naming `what`.
-fn storage(what: &str, len: Option<usize>) -> BackfireResult<Vec<f64>> {
+pub(crate) fn storage(what: &str, len: Option<usize>) -> BackfireResult<Vec<f64>> {
     let too_large = || {
         BackfireError::Validation(format!(
             "{what} needs more than the supported {MAX_STORAGE_VALUES} values of storage"
