@@ -61,7 +61,5 @@ def test_exposed_classes_table():
 
     table = re.findall(r"^(\w+) \|$", SEED_GUIDE.read_text(), flags=re.MULTILINE)
     assert {"BackfireConfig", "RustSafetyKernel", "UPDEStepper", "PGBOEngine"} <= set(table)
-    # SSGFEngine (spec/40) has no issue yet: it is listed as not done in the
-    # README; every other class of the table must be there.
-    missing = [name for name in table if name != "SSGFEngine" and not hasattr(backfire_kernel, name)]
+    missing = [name for name in table if not hasattr(backfire_kernel, name)]
     assert missing == [], f"classes named in the guide but not exported: {missing}"

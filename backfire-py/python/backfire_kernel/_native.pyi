@@ -1,7 +1,7 @@
 """Type stubs of the compiled part of ``backfire_kernel``."""
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, SupportsFloat
+from typing import Any, Literal, SupportsFloat
 
 from director_ai._values import CallableFloat, CallableInt, CallableStr
 
@@ -348,6 +348,56 @@ class PGBOEngine:
     @property
     def h_munu(self) -> list[float]: ...
 
+class SSGFEngine:
+    """SSGF geometry engine: latent graph over phase oscillators."""
+
+    def __init__(
+        self,
+        omega: _Floats | None = None,
+        k: _Floats | None = None,
+        n: int = 16,
+        lr_z: float = 0.01,
+        n_micro: int = 10,
+        noise_amp: float = 0.02,
+        pgbo_enabled: bool = True,
+        seed: int = 42,
+        *,
+        decoder: Literal["gram_softplus", "rbf"] = "gram_softplus",
+        rbf_sigma: float = 1.0,
+        gradient_method: Literal["analytic", "finite_difference"] = "analytic",
+        c9_gradient: Literal["exact", "reference"] = "exact",
+        dt_micro: float = 0.001,
+        dt_outer: float = 0.01,
+        sigma_g: float = 0.1,
+        field_pressure: float = 0.05,
+        fd_eps: float = 1e-5,
+        cost_weights: dict[str, float] | None = None,
+        plv_threshold: float = 0.6,
+        plv_window: int = 10,
+        h_rec_window: int = 5,
+        pgbo_alpha: float = 0.5,
+        pgbo_kappa: float = 0.3,
+        pgbo_weight: float = 0.1,
+        pgbo_u_cap: float = 10.0,
+        pgbo_traceless: bool = False,
+    ) -> None: ...
+    def run(self, n_outer: int) -> list[dict[str, Any]]: ...
+    def outer_step(self) -> dict[str, Any]: ...
+    def last_costs(self) -> dict[str, float] | None: ...
+    def audio_mapping(self) -> dict[str, Any]: ...
+    def set_tcbo_p_h1(self, p_h1: float) -> None: ...
+    def r_global(self) -> float: ...
+    def step_count(self) -> int: ...
+    def z(self) -> list[float]: ...
+    def theta(self) -> list[float]: ...
+    def w(self) -> list[float]: ...
+    def eigenvalues(self) -> list[float]: ...
+    def eigenvectors(self) -> list[float]: ...
+    @property
+    def pgbo_kappa(self) -> float: ...
+    @property
+    def n(self) -> int: ...
+
 RustBackfireConfig = BackfireConfig
 RustTokenEvent = TokenEvent
 RustStreamSession = StreamSession
@@ -361,3 +411,4 @@ RustL16Controller = L16Controller
 RustTCBOObserver = TCBOObserver
 RustTCBOController = TCBOController
 RustPGBOEngine = PGBOEngine
+RustSSGFEngine = SSGFEngine
