@@ -2,11 +2,11 @@
 # Runs every Criterion benchmark (short settings) and the Python timing
 # script, then prints the medians as Markdown — the numbers in BENCHMARKS.md.
 #   scripts/bench.sh            everything
-#   scripts/bench.sh gate       one Criterion bench (gate | physics | observers)
+#   scripts/bench.sh gate       one Criterion bench (gate | physics | observers | ssgf)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-benches=("${@:-gate physics observers}")
+benches=("${@:-gate physics observers ssgf}")
 for bench in ${benches[*]}; do
     cargo bench -p backfire-benches --bench "$bench" -- --warm-up-time 1 --measurement-time 5 >/dev/null
 done

@@ -632,3 +632,256 @@ fn w_is_valid(w: &[f64], n: usize) -> bool {
             && (0..n).all(|j| at(i, j) >= -W_TOLERANCE && (j <= i || (at(i, j) - at(j, i)).abs() <= W_TOLERANCE))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::physics::{KNM, OMEGA_N};
+    use crate::ssgf::costs::C9Gradient;
+    use crate::ssgf::decoder::Decoder;
+
+    const K_LEN: usize = 256;
+    const STORAGE: usize = ssgf_storage_len(16);
+
+    fn canonical_k() -> [f64; K_LEN] {
+        let mut k = [0.0; K_LEN];
+        k.iter_mut().zip(KNM.iter().flatten()).for_each(|(k, &v)| *k = v);
+        k
+    }
+
+    /// The reference's configuration: its doubled C9 derivative, so that
+    /// trajectories match its measured values.
+    fn reference() -> SSGFConfig {
+        SSGFConfig { c9_gradient: C9Gradient::Reference, ..SSGFConfig::default() }
+    }
+
+    fn engine(config: SSGFConfig) -> SSGFEngine<[f64; STORAGE]> {
+        SSGFEngine::new(config, &OMEGA_N, &canonical_k(), [f64::NAN; STORAGE]).unwrap()
+    }
+
+    fn close(got: f64, want: f64, tol: f64) {
+        assert!((got - want).abs() <= tol, "{got} vs {want} (tolerance {tol})");
+    }
+
+    #[test]
+    fn initial_node_space_matches_the_reference() {
+        // Storage starts as NaN: construction must overwrite all of it.
+        let e = engine(reference());
+        let want_z = [-0.4999999975358901, 0.12516277981195145, 0.043262100969348016, -0.342841565987442];
+        e.z().iter().zip(want_z).for_each(|(&g, w)| close(g, w, 1e-16));
+        close(e.z()[119], -0.1206948702053241, 1e-16);
+        let want_theta = [5.6373784963976314, 4.922748747607568, 2.812819164422284];
+        e.theta().iter().zip(want_theta).for_each(|(&g, w)| close(g, w, 1e-15));
+        close(e.w()[1], 0.4740769851104084, 1e-16);
+        close(e.w()[8 * 16 + 9], 0.9361100009996312, 1e-16);
+        assert_eq!(e.step_count(), 0);
+        assert!(e.jacobi_outcome().converged);
+        let seed_0 = engine(SSGFConfig { seed: 0, ..reference() });
+        close(seed_0.z()[0], -0.34429382645156126, 1e-16);
+        close(seed_0.theta()[0], 3.457935126532746, 1e-15);
+    }
+
+    #[test]
+    fn initial_spectrum_matches_the_reference() {
+        let e = engine(reference());
+        let lambda = e.eigenvalues();
+        close(lambda[0], 0.0, 1e-12);
+        close(lambda[1], 0.9928209390218301, 1e-12);
+        close(lambda[2], 1.0023668181248633, 1e-12);
+        close(lambda[15], 1.1563650361999533, 1e-12);
+        close(spectral_gap(lambda), 0.9904766609085377, 1e-12);
+    }
+
+    #[test]
+    fn first_steps_match_the_reference() {
+        let mut e = engine(reference());
+        let want = [
+            (0.27956205534573486, 1.8577638781406716, 0.0, 0.9928209390218301, 34.71486487022187, 0.0),
+            (0.31235461184835267, 2.2082734887603213, 7.064883951693763, 0.9928220140337379, 34.92853411547344, 9.627346006257165),
+            (0.24602315747267153, 2.2180359324129655, 6.543569954105691, 0.9928230890102208, 35.02198287995324, 9.626982914108314),
+        ];
+        for (step, (r, u, c_pgbo, fiedler, h_rec, u_norm)) in want.into_iter().enumerate() {
+            let log = e.outer_step().unwrap();
+            assert_eq!(log.step, step as u64);
+            close(log.r_global, r, 1e-9);
+            close(log.costs.u_total, u, 1e-9);
+            close(log.costs.c_pgbo, c_pgbo, 1e-8);
+            close(log.fiedler_value, fiedler, 1e-12);
+            close(log.h_rec, h_rec, 1e-8);
+            close(log.pgbo_u_norm, u_norm, 1e-9);
+            assert!(log.w_valid && log.eigval_ordered && log.eigen_converged && !log.refusal);
+            if step == 0 {
+                let c = log.costs;
+                close(c.c_micro, 0.7204379446542651, 1e-9);
+                close(c.c7_symbolic, 1.6562478168584125, 1e-12);
+                close(c.c8_phase, 0.0022667224015849047, 1e-9);
+                close(c.c9_memory, 0.11408949207415695, 1e-12);
+                close(c.r_graph, 1.3018410992189358, 1e-12);
+                close(c.c4_tcbo, 0.5184, 1e-15);
+                assert_eq!((c.c10_boundary, c.c_pgbo), (0.0, 0.0));
+                close(e.pgbo_kappa(), 0.2868, 5e-5);
+            }
+        }
+        let want_z = [-0.5000214753187969, 0.12511447827881342, 0.043218273167034735, -0.3428682834559885];
+        e.z().iter().zip(want_z).for_each(|(&g, w)| close(g, w, 1e-12));
+        let audio = e.audio_mapping();
+        assert_eq!(audio.brainwave_band.as_str(), "gamma");
+        close(audio.beat_hz, 39.78394953434019, 1e-8);
+    }
+
+    #[test]
+    fn two_hundred_steps_match_the_reference() {
+        let mut e = engine(reference());
+        let (mut refusals, mut open) = (0, 0);
+        let mut last = None;
+        for _ in 0..200 {
+            let log = e.outer_step().unwrap();
+            assert!(log.w_valid && log.eigval_ordered);
+            refusals += usize::from(log.refusal);
+            open += usize::from(log.gate_open);
+            last = Some(log);
+        }
+        let last = last.unwrap();
+        assert_eq!((refusals, open), (0, 88));
+        close(last.costs.u_total, 1.437851, 5e-7);
+        close(last.r_global, 0.699463, 5e-7);
+        close(last.h_rec, 33.911169, 5e-7);
+        close(last.pgbo_h_frob, 1.260672, 5e-7);
+    }
+
+    #[test]
+    fn finite_difference_step_matches_the_reference() {
+        let mut e = engine(SSGFConfig { gradient_method: GradientMethod::FiniteDifference, ..reference() });
+        e.outer_step().unwrap();
+        let want = [-0.502403714196494, 0.1263969175501778, 0.043808087971180076, -0.34278541383651295];
+        e.z().iter().zip(want).for_each(|(&g, w)| close(g, w, 1e-9));
+    }
+
+    #[test]
+    fn rbf_decoder_matches_the_reference() {
+        let mut e = engine(SSGFConfig { decoder: Decoder::Rbf { sigma: 1.0 }, ..reference() });
+        close(e.w()[1], 0.6875093979460858, 1e-15);
+        close(e.eigenvalues()[1], 0.9390526445473105, 1e-12);
+        let log = e.outer_step().unwrap();
+        close(log.costs.u_total, 2.2128886381711164, 1e-9);
+        close(log.costs.c7_symbolic, 2.4038244455338567, 1e-9);
+        // D = ⌊120/16⌋ = 7: the last 8 latents are never touched.
+        close(e.z()[119], -0.1206948702053241, 0.0);
+    }
+
+    #[test]
+    fn exact_c9_gradient_changes_only_row_8() {
+        let (mut exact, mut doubled) = (engine(SSGFConfig::default()), engine(reference()));
+        exact.outer_step().unwrap();
+        doubled.outer_step().unwrap();
+        for i in 0..16 {
+            for j in i + 1..16 {
+                let k = crate::ssgf::decoder::pair_index(16, i, j).unwrap();
+                let (a, b) = (exact.z()[k], doubled.z()[k]);
+                assert_eq!(a == b, i != 8 && j != 8, "pair ({i}, {j})");
+            }
+        }
+    }
+
+    #[test]
+    fn small_graphs() {
+        let run = |n: usize| {
+            let config = SSGFConfig { n, ..reference() };
+            let mut storage = [0.0; ssgf_storage_len(8)];
+            let (omega, k) = ([1.0; 8], [0.1; 64]);
+            let mut e = SSGFEngine::new(config, &omega[..n], &k[..n * n], &mut storage[..]).unwrap();
+            let log = e.outer_step().unwrap();
+            (log, e.eigenvalues().get(1).copied())
+        };
+        let (one, _) = run(1);
+        close(one.costs.u_total, 0.16552, 5e-6);
+        assert!(one.gate_open);
+        let (two, lambda_1) = run(2);
+        close(lambda_1.unwrap(), 2.0, 1e-12);
+        assert_eq!(two.spectral_gap, 0.0);
+        let (three, _) = run(3);
+        assert_eq!((three.costs.c8_phase, three.costs.c9_memory), (0.0, 0.0));
+        let (eight, _) = run(8);
+        assert_eq!(eight.costs.c9_memory, 0.0);
+    }
+
+    #[test]
+    fn cost_rises_in_the_reference_descent_test() {
+        // §10.1 engine test: lr 0.05, noise 0, PGBO off, 20 micro-steps.
+        let config = SSGFConfig { lr_z: 0.05, noise_amp: 0.0, pgbo_enabled: false, n_micro: 20, ..reference() };
+        let mut e = engine(config);
+        let mut u = [0.0; 20];
+        for slot in &mut u {
+            let log = e.outer_step().unwrap();
+            assert_eq!((log.pgbo_u_norm, log.pgbo_h_frob, log.costs.c_pgbo), (0.0, 0.0, 0.0));
+            *slot = log.costs.u_total;
+        }
+        let mean = |xs: &[f64]| xs.iter().sum::<f64>() / xs.len() as f64;
+        close(mean(&u[..5]), 1.852248, 5e-7);
+        close(mean(&u[15..]), 1.927491, 5e-7);
+    }
+
+    #[test]
+    fn injected_p_h1_and_theurgic_mode() {
+        let mut e = engine(reference());
+        e.set_tcbo_p_h1(0.85).unwrap();
+        let log = e.outer_step().unwrap();
+        assert!(log.tcbo_gate_open && log.tcbo_p_h1 == 0.85);
+        e.set_tcbo_p_h1(0.5).unwrap();
+        e.outer_step().unwrap();
+        assert!(!e.audio_mapping().theurgic_mode);
+        assert!(e.set_tcbo_p_h1(f64::NAN).is_err() && e.set_tcbo_p_h1(1.01).is_err());
+        assert_eq!(e.tcbo_p_h1(), 0.5);
+    }
+
+    #[test]
+    fn bad_construction_is_an_error() {
+        let k = canonical_k();
+        let new = |config: SSGFConfig, omega: &[f64], k: &[f64], len: usize| {
+            let mut storage = [0.0; STORAGE];
+            SSGFEngine::new(config, omega, k, &mut storage[..len]).map(drop)
+        };
+        let ok = SSGFConfig::default();
+        assert!(new(ok, &OMEGA_N, &k, STORAGE).is_ok());
+        assert!(matches!(new(ok, &OMEGA_N, &k, STORAGE - 1), Err(SSGFError::Storage { .. })));
+        assert!(matches!(new(ok, &OMEGA_N[..15], &k, STORAGE), Err(SSGFError::Length { field: "omega", .. })));
+        assert!(matches!(new(ok, &OMEGA_N, &k[..255], STORAGE), Err(SSGFError::Length { field: "k", .. })));
+        let mut nan = OMEGA_N;
+        nan[3] = f64::NAN;
+        assert!(matches!(new(ok, &nan, &k, STORAGE), Err(SSGFError::NonFinite { field: "omega", index: 3, .. })));
+        for bad in [
+            SSGFConfig { n: 0, ..ok },
+            SSGFConfig { n: MAX_N + 1, ..ok },
+            SSGFConfig { dt_micro: 0.0, ..ok },
+            SSGFConfig { fd_eps: f64::NAN, ..ok },
+            SSGFConfig { pgbo_kappa: 5.5, ..ok },
+            SSGFConfig { pgbo_u_cap: 0.0, ..ok },
+            SSGFConfig { plv_window: 0, ..ok },
+            SSGFConfig { decoder: Decoder::Rbf { sigma: 0.0 }, ..ok },
+        ] {
+            assert!(matches!(new(bad, &OMEGA_N, &k, STORAGE), Err(SSGFError::Param(_))), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn an_overflowing_step_changes_nothing() {
+        let mut e = engine(SSGFConfig { lr_z: 1e308, ..reference() });
+        let (z, theta) = (e.z().to_vec_array(), e.theta().to_vec_array());
+        assert_eq!(e.outer_step(), Err(SSGFError::NonFiniteResult { quantity: "z" }));
+        assert_eq!((e.z().to_vec_array(), e.theta().to_vec_array()), (z, theta));
+        assert_eq!((e.step_count(), e.pgbo_kappa()), (0, 0.3));
+    }
+
+    /// A copy of a short slice, for comparisons without allocation.
+    trait ToArray {
+        fn to_vec_array(&self) -> [f64; 120];
+    }
+
+    impl ToArray for [f64] {
+        fn to_vec_array(&self) -> [f64; 120] {
+            let mut out = [0.0; 120];
+            out.iter_mut().zip(self).for_each(|(o, &x)| *o = x);
+            out
+        }
+    }
+}
