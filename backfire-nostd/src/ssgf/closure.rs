@@ -222,7 +222,15 @@ impl SSGFClosure {
     /// `v` and `phi` are the `n×n` eigenvector and target matrices (empty
     /// for the degenerate path), `theta` the `n` phases after the
     /// micro-cycle, `r` their order parameter.
-    pub fn step(&mut self, theta: &[f64], v: &[f64], phi: &[f64], r: f64, p_h1: f64, h_frob: f64) -> ClosureOutput {
+    pub fn step(
+        &mut self,
+        theta: &[f64],
+        v: &[f64],
+        phi: &[f64],
+        r: f64,
+        p_h1: f64,
+        h_frob: f64,
+    ) -> ClosureOutput {
         let h = h_rec(v, phi, theta, r, p_h1, h_frob);
         self.h_rec.push(h);
         let (a, b) = plv_pair(theta.len());
@@ -480,7 +488,10 @@ mod tests {
 
     #[test]
     fn params_validation() {
-        assert_eq!(ClosureParams::default(), ClosureParams { plv_threshold: 0.6, plv_window: 10, h_rec_window: 5 });
+        assert_eq!(
+            ClosureParams::default(),
+            ClosureParams { plv_threshold: 0.6, plv_window: 10, h_rec_window: 5 }
+        );
         let field = |p: ClosureParams| match SSGFClosure::new(p).unwrap_err() {
             SSGFError::Param(e) => e.field,
             other => panic!("{other:?}"),

@@ -150,7 +150,9 @@ pub struct CostInputs<'a> {
 }
 
 /// All eight costs and `U_total` (spec §6). Infallible: each term applies
-/// its own guards for short buffers.
+/// its own guards for short buffers. `n` sizes C7, C9 and C10; C_micro and
+/// C8 read all of `theta`, R_graph all of `w` and `eigvals`, as in the
+/// reference.
 pub fn compute_costs(inputs: &CostInputs<'_>, n: usize, weights: &CostWeights) -> Costs {
     let mut costs = Costs {
         c_micro: c_micro(inputs.theta),
@@ -492,8 +494,16 @@ mod tests {
     }
 
     fn only(f: impl FnOnce(&mut CostWeights)) -> CostWeights {
-        let mut w =
-            CostWeights { micro: 0.0, c7: 0.0, c8: 0.0, c9: 0.0, c10: 0.0, reg: 0.0, c4_tcbo: 0.0, pgbo: 0.0 };
+        let mut w = CostWeights {
+            micro: 0.0,
+            c7: 0.0,
+            c8: 0.0,
+            c9: 0.0,
+            c10: 0.0,
+            reg: 0.0,
+            c4_tcbo: 0.0,
+            pgbo: 0.0,
+        };
         f(&mut w);
         w
     }
@@ -640,7 +650,10 @@ mod tests {
         assert_eq!(c.c_micro, 0.006239330834495682);
         assert_eq!(c.r_graph, 0.19999999600000007);
         assert_eq!(c.u_total, 0.040759330434495686);
-        assert_eq!((c.c7_symbolic, c.c8_phase, c.c9_memory, c.c10_boundary, c.c_pgbo), (0.0, 0.0, 0.0, 0.0, 0.0));
+        assert_eq!(
+            (c.c7_symbolic, c.c8_phase, c.c9_memory, c.c10_boundary, c.c_pgbo),
+            (0.0, 0.0, 0.0, 0.0, 0.0)
+        );
         assert!(close(c.c4_tcbo, 0.0484, 1e-15));
     }
 
@@ -666,8 +679,26 @@ mod tests {
         let mask = [true, false, true, false, false, false, false, false, false];
         let eig = [0.0, 0.7, 1.1];
         let h = [0.3; 81];
-        let inputs = CostInputs { theta: &theta, w: &w, eigvals: &eig, eigvecs: &v, phi: &phi, mask: &mask, p_h1: 0.1, h: Some(&h) };
-        let weights = CostWeights { micro: 1.5, c7: 0.25, c8: 0.75, c9: 2.0, c10: 3.0, reg: 0.5, c4_tcbo: 4.0, pgbo: 0.125 };
+        let inputs = CostInputs {
+            theta: &theta,
+            w: &w,
+            eigvals: &eig,
+            eigvecs: &v,
+            phi: &phi,
+            mask: &mask,
+            p_h1: 0.1,
+            h: Some(&h),
+        };
+        let weights = CostWeights {
+            micro: 1.5,
+            c7: 0.25,
+            c8: 0.75,
+            c9: 2.0,
+            c10: 3.0,
+            reg: 0.5,
+            c4_tcbo: 4.0,
+            pgbo: 0.125,
+        };
         let c = compute_costs(&inputs, n, &weights);
         let terms = [
             (c.c_micro, c_micro(&theta), 1.5),
@@ -767,8 +798,9 @@ mod tests {
         // C9 (exact mode), C10 and the Frobenius term, each entry of W
         // independent; U from the cost functions themselves.
         let n = 10;
-        let w: [f64; 100] =
-            core::array::from_fn(|k| if k % 11 == 0 { 0.0 } else { 0.3 + 0.4 * libm::sin(0.37 * k as f64).abs() });
+        let w: [f64; 100] = core::array::from_fn(|k| {
+            if k % 11 == 0 { 0.0 } else { 0.3 + 0.4 * libm::sin(0.37 * k as f64).abs() }
+        });
         let mask = [true, false, false, true, true, false, false, false, true, false];
         let weights = only(|w| {
             w.c9 = 0.2;
@@ -800,18 +832,24 @@ mod tests {
             for j in 0..n {
                 let expect = if mask[i] != mask[j] { 0.4 * 2.0 * w[i * n + j] / 8.0 } else { 0.0 };
                 assert_eq!(g[i * n + j], expect);
-                assert!(close(g[i * n + j], fd_entry(&w, i * n + j, |w| 0.4 * c10_boundary(w, n, &mask)), 1e-9));
+                assert!(close(
+                    g[i * n + j],
+                    fd_entry(&w, i * n + j, |w| 0.4 * c10_boundary(w, n, &mask)),
+                    1e-9
+                ));
             }
         }
         // Frobenius alone: 0.002·W_ij; for gram that is g_k = 0.04·w.reg·W·σ / 2 per G entry.
-        analytic_weight_gradient(&w, n, &[false; 4], &only(|w| w.reg = 0.1), C9Gradient::Exact, &mut g).unwrap();
+        analytic_weight_gradient(&w, n, &[false; 4], &only(|w| w.reg = 0.1), C9Gradient::Exact, &mut g)
+            .unwrap();
         for k in 0..16 {
             assert!(close(g[k], 0.002 * w[k], 1e-18));
             assert!(close(g[k], fd_entry(&w, k, |w| 0.1 * r_graph(w, &[])), 1e-9));
         }
         // A uniform mask gives no C10 gradient; the output is overwritten.
         g.fill(7.0);
-        analytic_weight_gradient(&w, n, &[true; 4], &only(|w| w.c10 = 0.4), C9Gradient::Exact, &mut g).unwrap();
+        analytic_weight_gradient(&w, n, &[true; 4], &only(|w| w.c10 = 0.4), C9Gradient::Exact, &mut g)
+            .unwrap();
         assert!(g.iter().all(|&x| x == 0.0));
     }
 
@@ -822,9 +860,18 @@ mod tests {
         let weights = CostWeights::default();
         let exact = C9Gradient::Exact;
         let length = |field: &'static str, expected, got| SSGFError::Length { field, expected, got };
-        assert_eq!(analytic_weight_gradient(&w[..15], 4, &[false; 4], &weights, exact, &mut g), Err(length("w", 16, 15)));
-        assert_eq!(analytic_weight_gradient(&w, 4, &[false; 3], &weights, exact, &mut g), Err(length("mask", 4, 3)));
-        assert_eq!(analytic_weight_gradient(&w, 4, &[false; 4], &weights, exact, &mut g[..4]), Err(length("g_w", 16, 4)));
+        assert_eq!(
+            analytic_weight_gradient(&w[..15], 4, &[false; 4], &weights, exact, &mut g),
+            Err(length("w", 16, 15))
+        );
+        assert_eq!(
+            analytic_weight_gradient(&w, 4, &[false; 3], &weights, exact, &mut g),
+            Err(length("mask", 4, 3))
+        );
+        assert_eq!(
+            analytic_weight_gradient(&w, 4, &[false; 4], &weights, exact, &mut g[..4]),
+            Err(length("g_w", 16, 4))
+        );
         let mut bad_w = w;
         bad_w[3] = f64::NAN;
         assert!(matches!(
@@ -832,7 +879,10 @@ mod tests {
             Err(SSGFError::NonFinite { field: "w", index: 3, .. })
         ));
         let bad = CostWeights { reg: -1.0, ..weights };
-        assert!(matches!(analytic_weight_gradient(&w, 4, &[false; 4], &bad, exact, &mut g), Err(SSGFError::Param(_))));
+        assert!(matches!(
+            analytic_weight_gradient(&w, 4, &[false; 4], &bad, exact, &mut g),
+            Err(SSGFError::Param(_))
+        ));
         assert!(matches!(
             analytic_weight_gradient(&[], usize::MAX, &[], &weights, exact, &mut []),
             Err(SSGFError::Param(_))
@@ -848,7 +898,8 @@ mod tests {
         let mut w = [0.0; 256];
         decode(&z, N16, &mut w);
         let mut g = [0.0; 256];
-        analytic_weight_gradient(&w, N16, &[false; 16], &only(|w| w.reg = 0.1), C9Gradient::Exact, &mut g).unwrap();
+        analytic_weight_gradient(&w, N16, &[false; 16], &only(|w| w.reg = 0.1), C9Gradient::Exact, &mut g)
+            .unwrap();
         for (i, j) in [(0, 1), (3, 8), (14, 15)] {
             let k = pair_index(N16, i, j);
             let expect = 4.0 * 0.01 * 0.1 * w[i * 16 + j] * sigmoid(z[k]);
