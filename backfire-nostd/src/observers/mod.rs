@@ -62,7 +62,7 @@ pub mod tcbo;
 pub use controller::{ControlLaw, TCBOController, TCBOControllerConfig, TCBOControllerParams};
 pub use embedding::{FlatPoints, PhaseEmbedding, PointCloud, PointSet, delay_embed, delay_embed_multi};
 pub use error::ObserverError;
-pub(crate) use error::{check_length, check_storage, check_vector, split_storage};
+pub(crate) use error::{check_length, check_storage, check_vector};
 pub use float::ObserverFloat;
 pub use persistence::{dispersion_lifetime, persistence_to_probability, s0_for_threshold};
 pub use pgbo::{

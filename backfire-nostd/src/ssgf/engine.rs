@@ -305,7 +305,7 @@ impl<S: AsRef<[f64]> + AsMut<[f64]>> SSGFEngine<S> {
         p.k.copy_from_slice(k);
         p.phi.iter_mut().step_by(n + 1).for_each(|d| *d = 1.0);
         self.config.decoder.decode(p.z, n, p.w)?;
-        self.jacobi = self.bridge.eigenpairs(p.w, n, p.work, p.scratch, p.lambda, p.v, p.v_prev)?;
+        self.jacobi = self.bridge.eigenpairs(p.w, n, p.work, first(p.scratch, n), p.lambda, p.v, p.v_prev)?;
         Ok(())
     }
 
@@ -516,7 +516,7 @@ impl Step<'_> {
         micro_cycle(p.theta, p.omega, p.m, &micro, config.n_micro, &mut self.rng, p.scratch)?;
         let r_global = order_parameter(p.theta);
         // [5]–[6] spectrum of this step's W.
-        let jacobi = self.bridge.eigenpairs(p.w, n, p.work, p.scratch, p.lambda, p.v, p.v_prev)?;
+        let jacobi = self.bridge.eigenpairs(p.w, n, p.work, first(p.scratch, n), p.lambda, p.v, p.v_prev)?;
         let eigval_ordered = p.lambda.windows(2).all(|l| l[0] <= l[1] + EIGVAL_TOLERANCE);
         // [7] costs.
         let inputs = CostInputs {
@@ -594,7 +594,7 @@ impl Step<'_> {
     fn loss(&self, bridge: &mut SpectralBridge, p: &mut Parts<'_>) -> Result<f64, SSGFError> {
         let n = self.config.n;
         self.config.decoder.decode(p.z, n, p.fd_w)?;
-        bridge.eigenpairs(p.fd_w, n, p.work, p.scratch, p.fd_lambda, p.fd_v, p.fd_prev)?;
+        bridge.eigenpairs(p.fd_w, n, p.work, first(p.scratch, n), p.fd_lambda, p.fd_v, p.fd_prev)?;
         let inputs = CostInputs {
             theta: p.theta,
             w: p.fd_w,
@@ -607,6 +607,13 @@ impl Step<'_> {
         };
         Ok(compute_costs(&inputs, n, &self.config.cost_weights).u_total)
     }
+}
+
+/// The first `n` values of a scratch region (the eigen-call's share of the
+/// micro-cycle's `2n`).
+fn first(scratch: &mut [f64], n: usize) -> &mut [f64] {
+    let n = n.min(scratch.len());
+    &mut scratch[..n]
 }
 
 /// `z ← z − lr·g`, only if every new value is finite.
