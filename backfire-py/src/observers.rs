@@ -6,7 +6,6 @@ use backfire_std::observers::{
     ControlLaw, PGBOEngine, PGBOParams, PhaseEmbedding, TCBOController, TCBOControllerParams, TCBOObserver,
     TCBOParams, TcboMethod,
 };
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 

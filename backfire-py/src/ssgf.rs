@@ -2,7 +2,8 @@
 //! configuration it could not set and read access to the state.
 
 use backfire_std::ssgf::{
-    AudioMapping, C9Gradient, CostWeights, Costs, Decoder, GradientMethod, SSGFConfig, SSGFEngine, SSGFStepLog,
+    AudioMapping, C9Gradient, CostWeights, Costs, Decoder, GradientMethod, SSGFConfig, SSGFEngine,
+    SSGFStepLog,
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -166,7 +167,10 @@ impl PySSGFEngine {
             gradient_method: choice(
                 "gradient_method",
                 gradient_method,
-                &[("analytic", GradientMethod::Analytic), ("finite_difference", GradientMethod::FiniteDifference)],
+                &[
+                    ("analytic", GradientMethod::Analytic),
+                    ("finite_difference", GradientMethod::FiniteDifference),
+                ],
             )?,
             c9_gradient: choice(
                 "c9_gradient",

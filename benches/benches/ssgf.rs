@@ -14,8 +14,8 @@ use std::hint::black_box;
 use backfire_nostd::physics::{KNM, OMEGA_N};
 use backfire_nostd::rng::SimpleRng;
 use backfire_nostd::ssgf::costs::{
-    C9Gradient, CostInputs, CostWeights, analytic_weight_gradient, c_micro, c8_phase, c10_boundary, compute_costs,
-    order_parameter, r_graph,
+    C9Gradient, CostInputs, CostWeights, analytic_weight_gradient, c_micro, c8_phase, c10_boundary,
+    compute_costs, order_parameter, r_graph,
 };
 use backfire_nostd::ssgf::decoder::Decoder;
 use backfire_nostd::ssgf::micro::{MicroParams, effective_coupling, micro_cycle, micro_step};
@@ -94,7 +94,9 @@ fn spectral(c: &mut Criterion) {
     let mut bridge = SpectralBridge::new(Gauge::Sign);
     let (mut lambda, mut v, mut prev) = (vec![0.0; N], vec![0.0; N * N], vec![0.0; N * N]);
     c.bench_function("spectral_eigenpairs_16x16", |b| {
-        b.iter(|| bridge.eigenpairs(black_box(&w), N, &mut l, &mut s, &mut lambda, &mut v, &mut prev).unwrap())
+        b.iter(|| {
+            bridge.eigenpairs(black_box(&w), N, &mut l, &mut s, &mut lambda, &mut v, &mut prev).unwrap()
+        })
     });
 }
 
@@ -130,7 +132,8 @@ fn gradient(c: &mut Criterion) {
     let weights = CostWeights::default();
     c.bench_function("gradient_analytic_gram_120dim", |b| {
         b.iter(|| {
-            analytic_weight_gradient(black_box(&w), N, &[false; N], &weights, C9Gradient::Exact, &mut g_w).unwrap();
+            analytic_weight_gradient(black_box(&w), N, &[false; N], &weights, C9Gradient::Exact, &mut g_w)
+                .unwrap();
             Decoder::GramSoftplus.chain(&z, N, &w, &g_w, &mut grad).unwrap();
         })
     });

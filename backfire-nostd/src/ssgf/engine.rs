@@ -47,8 +47,8 @@ impl Size {
 const LAYOUT: [Size; REGIONS] = {
     use Size::*;
     [
-        Latent, Latent, N, N, N, N, N, N, N, N, N, TwoN, Square, Square, Square, Square, Square, Square, Square,
-        Square, Square, Square, Square, Square,
+        Latent, Latent, N, N, N, N, N, N, N, N, N, TwoN, Square, Square, Square, Square, Square, Square,
+        Square, Square, Square, Square, Square, Square,
     ]
 };
 const REGIONS: usize = 24;
@@ -636,7 +636,8 @@ fn w_is_valid(w: &[f64], n: usize) -> bool {
     let at = |i: usize, j: usize| w.get(i * n + j).copied().unwrap_or(f64::NAN);
     (0..n).all(|i| {
         at(i, i).abs() <= W_TOLERANCE
-            && (0..n).all(|j| at(i, j) >= -W_TOLERANCE && (j <= i || (at(i, j) - at(j, i)).abs() <= W_TOLERANCE))
+            && (0..n)
+                .all(|j| at(i, j) >= -W_TOLERANCE && (j <= i || (at(i, j) - at(j, i)).abs() <= W_TOLERANCE))
     })
 }
 
@@ -704,8 +705,22 @@ mod tests {
         let mut e = engine(reference());
         let want = [
             (0.27956205534573486, 1.8577638781406716, 0.0, 0.9928209390218301, 34.71486487022187, 0.0),
-            (0.31235461184835267, 2.2082734887603213, 7.064883951693763, 0.9928220140337379, 34.92853411547344, 9.627346006257165),
-            (0.24602315747267153, 2.2180359324129655, 6.543569954105691, 0.9928230890102208, 35.02198287995324, 9.626982914108314),
+            (
+                0.31235461184835267,
+                2.2082734887603213,
+                7.064883951693763,
+                0.9928220140337379,
+                34.92853411547344,
+                9.627346006257165,
+            ),
+            (
+                0.24602315747267153,
+                2.2180359324129655,
+                6.543569954105691,
+                0.9928230890102208,
+                35.02198287995324,
+                9.626982914108314,
+            ),
         ];
         for (step, (r, u, c_pgbo, fiedler, h_rec, u_norm)) in want.into_iter().enumerate() {
             let log = e.outer_step().unwrap();
@@ -815,7 +830,8 @@ mod tests {
     #[test]
     fn cost_rises_in_the_reference_descent_test() {
         // §10.1 engine test: lr 0.05, noise 0, PGBO off, 20 micro-steps.
-        let config = SSGFConfig { lr_z: 0.05, noise_amp: 0.0, pgbo_enabled: false, n_micro: 20, ..reference() };
+        let config =
+            SSGFConfig { lr_z: 0.05, noise_amp: 0.0, pgbo_enabled: false, n_micro: 20, ..reference() };
         let mut e = engine(config);
         let mut u = [0.0; 20];
         for slot in &mut u {
@@ -851,11 +867,17 @@ mod tests {
         let ok = SSGFConfig::default();
         assert!(new(ok, &OMEGA_N, &k, STORAGE).is_ok());
         assert!(matches!(new(ok, &OMEGA_N, &k, STORAGE - 1), Err(SSGFError::Storage { .. })));
-        assert!(matches!(new(ok, &OMEGA_N[..15], &k, STORAGE), Err(SSGFError::Length { field: "omega", .. })));
+        assert!(matches!(
+            new(ok, &OMEGA_N[..15], &k, STORAGE),
+            Err(SSGFError::Length { field: "omega", .. })
+        ));
         assert!(matches!(new(ok, &OMEGA_N, &k[..255], STORAGE), Err(SSGFError::Length { field: "k", .. })));
         let mut nan = OMEGA_N;
         nan[3] = f64::NAN;
-        assert!(matches!(new(ok, &nan, &k, STORAGE), Err(SSGFError::NonFinite { field: "omega", index: 3, .. })));
+        assert!(matches!(
+            new(ok, &nan, &k, STORAGE),
+            Err(SSGFError::NonFinite { field: "omega", index: 3, .. })
+        ));
         for bad in [
             SSGFConfig { n: 0, ..ok },
             SSGFConfig { n: MAX_N + 1, ..ok },
