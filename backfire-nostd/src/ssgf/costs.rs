@@ -193,16 +193,9 @@ fn count_f64(n: usize) -> f64 {
 }
 
 /// Kuramoto order parameter `R = sqrt((mean sin θ)² + (mean cos θ)²)`,
-/// clamped to `[0, 1]`; 0 for an empty `θ` (spec §4).
-pub fn order_parameter(theta: &[f64]) -> f64 {
-    if theta.is_empty() {
-        return 0.0;
-    }
-    let len = count_f64(theta.len());
-    let (s, c) = phase_sums(theta);
-    let (ms, mc) = (s / len, c / len);
-    libm::sqrt(ms * ms + mc * mc).clamp(0.0, 1.0)
-}
+/// clamped to `[0, 1]`; 0 for an empty `θ` (spec §4): the physics
+/// module's, which SSGF shares.
+pub use crate::physics::order_parameter;
 
 /// The instantaneous PLV proxy `|cos(θ_i − θ_j)|`, or 0 if either index
 /// is out of range (spec §4; not a windowed PLV, §13 item 14).
@@ -514,7 +507,7 @@ mod tests {
     fn order_parameter_and_plv() {
         assert!(close(order_parameter(&[1.3; 7]), 1.0, 1e-12));
         assert!(order_parameter(&[0.0, FRAC_PI_2, PI, 3.0 * FRAC_PI_2]) < 1e-12);
-        assert_eq!(order_parameter(&[]), 0.0);
+        assert_eq!(order_parameter::<f64>(&[]), 0.0);
         assert_eq!(order_parameter(&[2.0]), 1.0); // clamped, not 1 + ulp
         assert_eq!(plv(&[1.0, 1.0], 0, 1), 1.0);
         assert!(close(plv(&[0.0, 2.0], 0, 1), libm::cos(2.0).abs(), 0.0));
