@@ -417,7 +417,7 @@ fn add(xs: &mut [f64], k: usize, x: f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use core::f64::consts::{FRAC_PI_2, LN_2, PI};
+    use core::f64::consts::{FRAC_PI_2, PI};
 
     const N16: usize = 16;
 
@@ -425,42 +425,17 @@ mod tests {
         (a - b).abs() <= tol
     }
 
-    // ---- test-local gram-softplus decoder (spec §3.2), for the chain rule ----
+    // ---- the gram-softplus decoder, for the chain rule ----
 
-    fn softplus(x: f64) -> f64 {
-        if x > 20.0 {
-            x
-        } else if x < -20.0 {
-            0.0
-        } else {
-            libm::log(1.0 + libm::exp(x))
-        }
-    }
+    use crate::ssgf::decoder::{Decoder, sigmoid};
 
-    fn sigmoid(x: f64) -> f64 {
-        if x > 20.0 {
-            1.0
-        } else if x < -20.0 {
-            0.0
-        } else {
-            1.0 / (1.0 + libm::exp(-x))
-        }
-    }
-
-    /// k(i, j) for i < j.
+    /// k(i, j) for i < j < n.
     fn pair_index(n: usize, i: usize, j: usize) -> usize {
-        i * n - i * (i + 1) / 2 + (j - i - 1)
+        crate::ssgf::decoder::pair_index(n, i, j).unwrap()
     }
 
     fn decode(z: &[f64], n: usize, w: &mut [f64]) {
-        w.fill(0.0);
-        for i in 0..n {
-            for j in i + 1..n {
-                let x = softplus(z[pair_index(n, i, j)]);
-                w[i * n + j] = x;
-                w[j * n + i] = x;
-            }
-        }
+        Decoder::GramSoftplus.decode(z, n, w).unwrap();
     }
 
     fn fixture_z() -> [f64; 120] {
@@ -730,13 +705,6 @@ mod tests {
             }
         }
         assert!(CostWeights { micro: 0.0, ..Default::default() }.validate().is_ok());
-    }
-
-    #[test]
-    fn softplus_helper_matches_spec() {
-        assert!(close(softplus(0.0), LN_2, 1e-15));
-        assert_eq!(softplus(100.0), 100.0);
-        assert_eq!(softplus(-25.0), 0.0);
     }
 
     // ---- §7.1 analytic ∂U/∂W ----

@@ -196,66 +196,42 @@ struct Parts<'a> {
 impl<'a> Parts<'a> {
     /// Splits `all` (at least `ssgf_storage_len(n)` values, checked by the
     /// constructor; a shorter buffer gives short regions, never a panic).
+    /// Fields are initialised in the order written, which is [`LAYOUT`]'s.
     fn carve(all: &'a mut [f64], n: usize) -> Self {
         let mut rest = all;
-        let regions: [&'a mut [f64]; REGIONS] = core::array::from_fn(|i| {
-            let len = LAYOUT.get(i).map_or(0, |size| size.of(n));
+        let mut sizes = LAYOUT.iter();
+        let mut next = || {
+            let len = sizes.next().map_or(0, |size| size.of(n));
             let all = core::mem::take(&mut rest);
             let (head, tail) = all.split_at_mut(len.min(all.len()));
             rest = tail;
             head
-        });
-        let [
-            z,
-            grad,
-            theta,
-            theta_prev,
-            theta_start,
-            dphi,
-            zeros,
-            omega,
-            lambda,
-            pgbo_u,
-            fd_lambda,
-            scratch,
-            k,
-            w,
-            phi,
-            v,
-            v_prev,
-            work,
-            m,
-            g_w,
-            pgbo_h,
-            fd_w,
-            fd_v,
-            fd_prev,
-        ] = regions;
+        };
         Parts {
-            z,
-            grad,
-            theta,
-            theta_prev,
-            theta_start,
-            dphi,
-            zeros,
-            omega,
-            lambda,
-            pgbo_u,
-            fd_lambda,
-            scratch,
-            k,
-            w,
-            phi,
-            v,
-            v_prev,
-            work,
-            m,
-            g_w,
-            pgbo_h,
-            fd_w,
-            fd_v,
-            fd_prev,
+            z: next(),
+            grad: next(),
+            theta: next(),
+            theta_prev: next(),
+            theta_start: next(),
+            dphi: next(),
+            zeros: next(),
+            omega: next(),
+            lambda: next(),
+            pgbo_u: next(),
+            fd_lambda: next(),
+            scratch: next(),
+            k: next(),
+            w: next(),
+            phi: next(),
+            v: next(),
+            v_prev: next(),
+            work: next(),
+            m: next(),
+            g_w: next(),
+            pgbo_h: next(),
+            fd_w: next(),
+            fd_v: next(),
+            fd_prev: next(),
         }
     }
 }
@@ -682,6 +658,9 @@ mod tests {
         e.theta().iter().zip(want_theta).for_each(|(&g, w)| close(g, w, 1e-15));
         close(e.w()[1], 0.4740769851104084, 1e-16);
         close(e.w()[8 * 16 + 9], 0.9361100009996312, 1e-16);
+        // The other regions read through `&self` sit where the layout says.
+        assert_eq!((e.omega(), e.k()), (&OMEGA_N[..], &canonical_k()[..]));
+        assert_eq!(e.eigenvectors().len(), 256);
         assert_eq!(e.step_count(), 0);
         assert!(e.jacobi_outcome().converged);
         let seed_0 = engine(SSGFConfig { seed: 0, ..reference() });

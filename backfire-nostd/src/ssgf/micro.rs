@@ -633,11 +633,7 @@ mod tests {
 
     #[test]
     fn cycle_equals_repeated_steps_bit_for_bit() {
-        let p = MicroParams::default();
-        let (k, w, h) = (canonical_k(), test_w(), test_h());
-        let mut m = [0.0; 256];
-        effective_coupling(&k, &w, Some(&h), &p, 16, &mut m).unwrap();
-        let start: [f64; 16] = core::array::from_fn(|i| PI * libm::sin(0.4 * i as f64));
+        let (p, m, start) = coupled_fixture();
         let (mut a, mut b) = (start, start);
         let (mut ra, mut rb) = (SimpleRng::new(43), SimpleRng::new(43));
         micro_cycle(&mut a, &OMEGA_N, &m, &p, 10, &mut ra, &mut [0.0; 32]).unwrap();
@@ -658,6 +654,16 @@ mod tests {
 
     /// The canonical K as a flat matrix. Spec §2's K is the averaged,
     /// zero-diagonal one; `KNM` is built the same way (checked below).
+    /// Default parameters, `M` from the canonical K with the test W and h,
+    /// and the bench fixture's unwrapped phases `π·sin(0.4i)`.
+    fn coupled_fixture() -> (MicroParams, [f64; 256], [f64; 16]) {
+        let p = MicroParams::default();
+        let (k, w, h) = (canonical_k(), test_w(), test_h());
+        let mut m = [0.0; 256];
+        effective_coupling(&k, &w, Some(&h), &p, 16, &mut m).unwrap();
+        (p, m, core::array::from_fn(|i| PI * libm::sin(0.4 * i as f64)))
+    }
+
     fn canonical_k() -> [f64; 256] {
         core::array::from_fn(|x| KNM[x / 16][x % 16])
     }
@@ -727,11 +733,8 @@ mod tests {
 
     #[test]
     fn factorised_step_matches_the_literal_reference() {
-        let p = MicroParams::default();
+        let (p, m, start) = coupled_fixture();
         let (k, w, h) = (canonical_k(), test_w(), test_h());
-        let mut m = [0.0; 256];
-        effective_coupling(&k, &w, Some(&h), &p, 16, &mut m).unwrap();
-        let start: [f64; 16] = core::array::from_fn(|i| PI * libm::sin(0.4 * i as f64));
         let (mut ours, mut reference) = (start, start);
         let (mut ra, mut rb) = (SimpleRng::new(43), SimpleRng::new(43));
         let mut scratch = [0.0; 32];

@@ -1033,29 +1033,13 @@ mod tests {
         assert!(!bridge.has_previous());
     }
 
-    /// Spec §3.2 softplus, as the decoder computes it.
-    fn softplus(x: f64) -> f64 {
-        if x > 20.0 {
-            x
-        } else if x < -20.0 {
-            0.0
-        } else {
-            libm::log(1.0 + libm::exp(x))
-        }
-    }
-
     /// The engine's initial `W` (spec §3.2, §8.5): `z = uniform − 0.5` from
-    /// seed 42 in index order, gram-softplus over the upper triangle.
+    /// seed 42 in index order, gram-softplus decoded.
     fn seed_42_default_w() -> [f64; 256] {
         let mut rng = SimpleRng::new(42);
+        let z: [f64; 120] = core::array::from_fn(|_| rng.next_f64() - 0.5);
         let mut w = [0.0; 256];
-        for i in 0..N16 {
-            for j in i + 1..N16 {
-                let x = softplus(rng.next_f64() - 0.5);
-                w[i * N16 + j] = x;
-                w[j * N16 + i] = x;
-            }
-        }
+        crate::ssgf::decoder::Decoder::GramSoftplus.decode(&z, N16, &mut w).unwrap();
         w
     }
 
