@@ -7,7 +7,8 @@ Run from the repo root after ``scripts/setup.sh``:
 Every row is the median of several repeats of a ``timeit`` loop; ratios are
 computed from numbers measured in the same run, so machine noise largely
 cancels. Sections: gate (kernels, batch API, pure-Python fallback, the bare
-Python loop that calls the same lambda — the floor), physics, observers.
+Python loop that calls the same lambda — the floor), physics, observers,
+ssgf.
 """
 
 from __future__ import annotations
@@ -144,10 +145,21 @@ def bench_observers(quick: bool) -> None:
     measure("observers", "pgbo_compute_16", lambda: pgbo.compute(phases, 0.01), quick)
 
 
+def bench_ssgf(quick: bool) -> None:
+    # The engine keeps no log, so repeated steps cost the same (the
+    # reference's grew its log on every step).
+    measure("ssgf", "ssgf_engine_init", bk.SSGFEngine, quick)
+    engine = bk.SSGFEngine()
+    measure("ssgf", "ssgf_outer_step", engine.outer_step, quick)
+    measure("ssgf", "ssgf_run_5", lambda: engine.run(5), quick)
+    measure("ssgf", "ssgf_audio_mapping", engine.audio_mapping, quick)
+
+
 SECTIONS: dict[str, Callable[[bool], None]] = {
     "gate": bench_gate,
     "physics": bench_physics,
     "observers": bench_observers,
+    "ssgf": bench_ssgf,
 }
 
 
