@@ -75,6 +75,18 @@ def main() -> None:
     canonical = bk.UPDEStepper(seed=7).run(bk.UPDEStepper.random_state(seed=7), 500)
     print(f"canonical 16-layer model after 5 s: R = {canonical['r_global']:.3f} (ω spans 0.003..251 rad/s)")
 
+    section("SSGF: a latent graph over the 16 oscillators, learned by gradient descent")
+    engine = bk.SSGFEngine(seed=42)
+    print("  step  U_total  R      λ1 (Fiedler)  H_rec   PLV gate")
+    for log in engine.run(40)[::8]:
+        gate = "open" if log["gate_open"] else "closed"
+        print(
+            f"  {log['step']:4d}  {log['u_total']:.4f}   {log['r_global']:.3f}  {log['fiedler_value']:.6f}"
+            f"      {log['h_rec']:.2f}  {gate}"
+        )
+    audio = engine.audio_mapping()
+    print(f"audio mapping: {audio['beat_hz']:.1f} Hz beat ({audio['brainwave_band']}), pulse {audio['pulse_hz']:.1f} Hz")
+
 
 if __name__ == "__main__":
     main()
