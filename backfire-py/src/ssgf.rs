@@ -112,6 +112,7 @@ impl PySSGFEngine {
     #[pyo3(signature = (
         omega = None, k = None, n = 16, lr_z = 0.01, n_micro = 10, noise_amp = 0.02, pgbo_enabled = true, seed = 42,
         *, decoder = "gram_softplus", rbf_sigma = 1.0, gradient_method = "analytic", c9_gradient = "exact",
+        eigen_warm_start = true,
         dt_micro = 0.001, dt_outer = 0.01, sigma_g = 0.1, field_pressure = 0.05, fd_eps = 1e-5,
         cost_weights = None, plv_threshold = 0.6, plv_window = 10, h_rec_window = 5, pgbo_alpha = 0.5,
         pgbo_kappa = 0.3, pgbo_weight = 0.1, pgbo_u_cap = 10.0, pgbo_traceless = false,
@@ -130,6 +131,7 @@ impl PySSGFEngine {
         rbf_sigma: f64,
         gradient_method: &str,
         c9_gradient: &str,
+        eigen_warm_start: bool,
         dt_micro: f64,
         dt_outer: f64,
         sigma_g: f64,
@@ -177,6 +179,7 @@ impl PySSGFEngine {
                 c9_gradient,
                 &[("exact", C9Gradient::Exact), ("reference", C9Gradient::Reference)],
             )?,
+            eigen_warm_start,
             seed,
             pgbo_enabled,
             pgbo_alpha,

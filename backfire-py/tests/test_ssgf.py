@@ -126,8 +126,9 @@ def test_initial_state_matches_the_reference():
     assert audio["geometry_density"] == 1.0
 
 
-def test_first_three_steps_match_the_reference():
-    engine = bk.SSGFEngine(c9_gradient="reference")
+@pytest.mark.parametrize("warm", [True, False])
+def test_first_three_steps_match_the_reference(warm):
+    engine = bk.SSGFEngine(c9_gradient="reference", eigen_warm_start=warm)
     logs = engine.run(3)
     expected = [
         (0.27956205534573486, 1.8577638781406716, 0.9928209390218301, 34.71486487022187, 0.0),

@@ -38,7 +38,8 @@ pub enum GradientMethod {
 /// typo cannot silently select gram-softplus, and RBF carries its σ); the
 /// two fields the reference never reads (`max_outer_steps`,
 /// `tcbo_enabled`) are gone; `c9_gradient` chooses between the reference's
-/// doubled C9 derivative and the true one.
+/// doubled C9 derivative and the true one; `eigen_warm_start` between the
+/// reference's cold eigensolver start and a warm one.
 ///
 /// ```
 /// use backfire_nostd::ssgf::SSGFConfig;
@@ -83,6 +84,10 @@ pub struct SSGFConfig {
     pub fd_eps: f64,
     /// Analytic (default) or finite-difference gradient.
     pub gradient_method: GradientMethod,
+    /// Start each step's eigensolver from the previous step's eigenvectors
+    /// (default true: 3 Jacobi sweeps instead of 7–8, the same values to
+    /// rounding); false runs the reference's cold start from the identity.
+    pub eigen_warm_start: bool,
     /// The C9 term of the analytic gradient: exact (default) or the
     /// reference's doubled one.
     pub c9_gradient: C9Gradient,
@@ -123,6 +128,7 @@ impl Default for SSGFConfig {
             h_rec_window: 5,
             fd_eps: 1e-5,
             gradient_method: GradientMethod::Analytic,
+            eigen_warm_start: true,
             c9_gradient: C9Gradient::Exact,
             seed: 42,
             pgbo_enabled: true,

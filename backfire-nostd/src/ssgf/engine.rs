@@ -255,7 +255,11 @@ impl<S: AsRef<[f64]> + AsMut<[f64]>> SSGFEngine<S> {
             config,
             storage,
             rng: SimpleRng::new(config.seed.wrapping_add(1)),
-            bridge: SpectralBridge::new(Gauge::Sign),
+            bridge: if config.eigen_warm_start {
+                SpectralBridge::warm(Gauge::Sign)
+            } else {
+                SpectralBridge::new(Gauge::Sign)
+            },
             closure: SSGFClosure::new(config.closure_params())?,
             pgbo: PgboMemory { kappa: config.pgbo_kappa, has_previous: false, u_norm: 0.0, h_frob: 0.0 },
             mask: [false; MAX_N],
@@ -681,7 +685,12 @@ mod tests {
 
     #[test]
     fn first_steps_match_the_reference() {
-        let mut e = engine(reference());
+        first_steps_match(reference());
+        first_steps_match(SSGFConfig { eigen_warm_start: false, ..reference() });
+    }
+
+    fn first_steps_match(config: SSGFConfig) {
+        let mut e = engine(config);
         let want = [
             (0.27956205534573486, 1.8577638781406716, 0.0, 0.9928209390218301, 34.71486487022187, 0.0),
             (
@@ -748,6 +757,21 @@ mod tests {
         close(last.r_global, 0.699463, 5e-7);
         close(last.h_rec, 33.911169, 5e-7);
         close(last.pgbo_h_frob, 1.260672, 5e-7);
+    }
+
+    #[test]
+    fn warm_and_cold_eigensolver_starts_agree_and_warm_needs_fewer_sweeps() {
+        let (mut warm, mut cold) = (engine(reference()), engine(SSGFConfig { eigen_warm_start: false, ..reference() }));
+        for step in 0..50 {
+            let (w, c) = (warm.outer_step().unwrap(), cold.outer_step().unwrap());
+            close(w.costs.u_total, c.costs.u_total, 1e-12);
+            close(w.h_rec, c.h_rec, 1e-11);
+            close(w.r_global, c.r_global, 1e-12);
+            assert_eq!((w.gate_open, w.refusal), (c.gate_open, c.refusal));
+            let (sweeps_warm, sweeps_cold) = (warm.jacobi_outcome().sweeps, cold.jacobi_outcome().sweeps);
+            assert!(sweeps_warm <= 4 && sweeps_cold >= 6, "step {step}: {sweeps_warm} vs {sweeps_cold}");
+        }
+        warm.eigenvectors().iter().zip(cold.eigenvectors()).for_each(|(&a, &b)| close(a, b, 1e-10));
     }
 
     #[test]

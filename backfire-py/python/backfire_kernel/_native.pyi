@@ -366,6 +366,7 @@ class SSGFEngine:
         rbf_sigma: float = 1.0,
         gradient_method: Literal["analytic", "finite_difference"] = "analytic",
         c9_gradient: Literal["exact", "reference"] = "exact",
+        eigen_warm_start: bool = True,
         dt_micro: float = 0.001,
         dt_outer: float = 0.01,
         sigma_g: float = 0.1,
