@@ -761,7 +761,8 @@ mod tests {
 
     #[test]
     fn warm_and_cold_eigensolver_starts_agree_and_warm_needs_fewer_sweeps() {
-        let (mut warm, mut cold) = (engine(reference()), engine(SSGFConfig { eigen_warm_start: false, ..reference() }));
+        let (mut warm, mut cold) =
+            (engine(reference()), engine(SSGFConfig { eigen_warm_start: false, ..reference() }));
         for step in 0..50 {
             let (w, c) = (warm.outer_step().unwrap(), cold.outer_step().unwrap());
             close(w.costs.u_total, c.costs.u_total, 1e-12);

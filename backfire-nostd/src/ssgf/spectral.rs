@@ -1095,6 +1095,34 @@ mod tests {
     }
 
     #[test]
+    fn warm_start_agrees_with_cold_start_in_fewer_sweeps() {
+        let mut w = seed_42_default_w();
+        let (mut warm, mut cold) = (SpectralBridge::warm(Gauge::Sign), SpectralBridge::new(Gauge::Sign));
+        let (mut a, mut b) = (Buffers::new(), Buffers::new());
+        assert!(warm.warm_start() && !cold.warm_start());
+        for step in 0..20 {
+            let (wo, co) = (a.call(&mut warm, &w, N16), b.call(&mut cold, &w, N16));
+            assert!(wo.converged && co.converged);
+            if step == 0 {
+                assert_eq!(wo, co); // nothing to start from yet: a cold start
+            } else {
+                assert!(wo.sweeps <= 3 && co.sweeps >= 6, "{wo:?} vs {co:?}");
+            }
+            a.lambda.iter().zip(&b.lambda).for_each(|(x, y)| assert!((x - y).abs() < 1e-14, "{x} vs {y}"));
+            a.v.iter().zip(&b.v).for_each(|(x, y)| assert!((x - y).abs() < 1e-12, "{x} vs {y}"));
+            assert!(residual(&laplacian(&w, N16), &a.lambda, &a.v, N16) < 1e-12);
+            // A small symmetric change, as one SSGF step makes.
+            for i in 0..N16 {
+                for j in i + 1..N16 {
+                    let d = 1e-4 * libm::sin((step * 31 + i * 7 + j) as f64);
+                    w[i * N16 + j] += d;
+                    w[j * N16 + i] += d;
+                }
+            }
+        }
+    }
+
+    #[test]
     fn seed_42_default_spectrum_matches_the_reference() {
         let w = seed_42_default_w();
         let mut buf = Buffers::new();
