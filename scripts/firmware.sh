@@ -13,7 +13,7 @@
 # Images (firmware-example/, one command each):
 #   M4F  cargo run --release                              MPS2+ AN386, f32
 #   M0   cargo run --release --target thumbv6m-none-eabi  micro:bit v1, Q16.16
-#   plus examples/gate.rs and examples/upde.rs (--example gate|upde) on both
+#   plus examples/gate.rs, upde.rs and ssgf.rs (--example gate|upde|ssgf) on both
 #   (footprint also measures the Q16.16 backend on the M4F: --features q16)
 #
 # Works from a fresh clone on Debian as root (CI) or with sudo. First-run
@@ -79,6 +79,8 @@ IMAGES=(
     "m0-gate|--example gate --target thumbv6m-none-eabi|target/thumbv6m-none-eabi/release/examples/gate|Cortex-M0 (microbit)|Q16.16"
     "m4f-upde|--example upde|target/thumbv7em-none-eabihf/release/examples/upde|Cortex-M4F (mps2-an386)|f32"
     "m0-upde|--example upde --target thumbv6m-none-eabi|target/thumbv6m-none-eabi/release/examples/upde|Cortex-M0 (microbit)|Q16.16"
+    "m4f-ssgf|--example ssgf|target/thumbv7em-none-eabihf/release/examples/ssgf|Cortex-M4F (mps2-an386)|f64 (software)"
+    "m0-ssgf|--example ssgf --target thumbv6m-none-eabi|target/thumbv6m-none-eabi/release/examples/ssgf|Cortex-M0 (microbit)|f64 (software)"
 )
 # Measured by `footprint` only: the fixed-point backend on the M4F.
 EXTRA_IMAGES=(
@@ -199,7 +201,7 @@ cmd_footprint() {
     echo "|---|---|---|---|---|---|---|---|---|---|---|"
     printf '%s\n' "${rows[@]}"
     echo
-    echo "m4f, m0: the on-target test; *-gate: examples/gate.rs, one StreamingKernel and a canned stream (the gate-only image); *-upde: examples/upde.rs, one UPDEStepper, 100 steps (the UPDE-only image)."
+    echo "m4f, m0: the on-target test; *-gate: examples/gate.rs, one StreamingKernel and a canned stream (the gate-only image); *-upde: examples/upde.rs, one UPDEStepper, 100 steps (the UPDE-only image); *-ssgf: examples/ssgf.rs, one SSGF engine (N = 16 on the M4F, 8 on the M0), 3 outer steps, results equal to the host's bit for bit."
     echo
     echo "RAM of one monitor (window 10), from the firmware's size_of: StreamingKernel<f32, [f32; 10]> = $(field "$logs/m4f.log" "StreamingKernel<f32, [f32; 10]> =") bytes, StreamingKernel<Q16, [Q16; 10]> = $(field "$logs/m4f.log" "StreamingKernel<Q16, [Q16; 10]> =") bytes (budget 128)."
     echo

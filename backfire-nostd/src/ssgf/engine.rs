@@ -831,6 +831,44 @@ mod tests {
         assert_eq!(eight.costs.c9_memory, 0.0);
     }
 
+    /// The firmware's Cortex-M4F scenario (`firmware-example/examples/
+    /// ssgf.rs`): the default engine with the reference's C9 gradient,
+    /// three steps. The firmware (soft-float `f64`) must give these bits.
+    #[test]
+    fn canonical_trajectory_is_pinned() {
+        let mut e = engine(reference());
+        let want = [
+            (1.8577638781406685, 0.27956205534573486, 34.71486487022183),
+            (2.208273488760322, 0.31235461184835267, 34.928534115473454),
+            (2.2180359324129726, 0.24602315747267156, 35.02198287995333),
+        ];
+        for (u, r, h) in want {
+            let log = e.outer_step().unwrap();
+            assert_eq!((log.costs.u_total, log.r_global, log.h_rec), (u, r, h));
+        }
+    }
+
+    /// The firmware's Cortex-M0 scenario (`firmware-example/examples/
+    /// ssgf.rs`): N = 8, Ω = 1, K = 0.1, default configuration, three
+    /// outer steps. The values are this implementation's own (the
+    /// reference publishes none for N = 8); the firmware must reproduce
+    /// them bit for bit with soft-float `f64`.
+    #[test]
+    fn small_graph_trajectory_is_pinned() {
+        let mut storage = [0.0; ssgf_storage_len(8)];
+        let config = SSGFConfig { n: 8, ..SSGFConfig::default() };
+        let mut e = SSGFEngine::new(config, &[1.0; 8], &[0.1; 64], &mut storage[..]).unwrap();
+        let want = [
+            (1.6664589006495927, 0.30624539057689326, 18.073558318097255),
+            (1.6637379467035078, 0.3088881395195151, 18.084214452469475),
+            (1.6598601547227523, 0.3115265791532809, 18.079579196740486),
+        ];
+        for (u, r, h) in want {
+            let log = e.outer_step().unwrap();
+            assert_eq!((log.costs.u_total, log.r_global, log.h_rec), (u, r, h));
+        }
+    }
+
     #[test]
     fn cost_rises_in_the_reference_descent_test() {
         // §10.1 engine test: lr 0.05, noise 0, PGBO off, 20 micro-steps.
