@@ -96,7 +96,8 @@ pub const fn latent_len(n: usize) -> usize {
 
 /// Index `k` of the pair `(i, j)` in the gram latent: the strict upper
 /// triangle in row-major order, `k(i, j) = i·n − i(i+1)/2 + (j−i−1)`
-/// (§3.1). `None` unless `i < j < n`.
+/// (§3.1). `None` unless `i < j < n` and `k` fits in a `usize` (it always
+/// does when `n·n` does).
 ///
 /// ```
 /// use backfire_nostd::ssgf::decoder::pair_index;
@@ -108,9 +109,10 @@ pub fn pair_index(n: usize, i: usize, j: usize) -> Option<usize> {
     if !(i < j && j < n) {
         return None;
     }
-    // i(i+1)/2 ≤ i·n, so only the product can overflow.
+    // i(i+1) ≤ i·n, so once i·n fits nothing else in `row_start` overflows;
+    // the final sum can (for n beyond usize::MAX/2, k reaches ≈ 2n).
     let row_start = i.checked_mul(n)? - i * (i + 1) / 2;
-    Some(row_start + (j - i - 1))
+    row_start.checked_add(j - i - 1)
 }
 
 /// The pairs `(i, j)`, `i < j < n`, in latent order (§3.1).
@@ -165,22 +167,24 @@ pub enum Decoder {
     },
 }
 
-/// Checks the RBF bandwidth: finite, `> 0`, and with `2σ²` a finite
-/// positive number, so that `‖p_i − p_j‖²/(2σ²)` is never `0/0` or `∞/∞`
-/// (the reference gives NaN for σ = 0, §3.3).
+/// Checks the RBF bandwidth: finite, `> 0`, with `σ²` not underflowing to
+/// 0 and `2σ²` finite, so that neither `‖p_i − p_j‖²/(2σ²)` (decode) nor
+/// `(p_j − p_i)/σ²` (chain) is ever `0/0` or `∞/∞` (the reference gives
+/// NaN for σ = 0, §3.3). `σ² > 0` is the stricter of the two underflow
+/// tests: for σ ≈ 1.2e-162 `2σ²` is still the smallest subnormal while `σ²`
+/// rounds to 0.
 fn check_sigma(sigma: f64) -> Result<f64, ParamError> {
     let sigma = check_positive("rbf_sigma", sigma)?;
-    let two_sigma_sq = 2.0 * sigma * sigma;
-    if two_sigma_sq.is_finite() && two_sigma_sq > 0.0 {
+    if sigma * sigma > 0.0 && (2.0 * sigma * sigma).is_finite() {
         Ok(sigma)
     } else {
-        Err(ParamError::new("rbf_sigma", sigma, "such that 2*sigma^2 is finite and > 0"))
+        Err(ParamError::new("rbf_sigma", sigma, "such that sigma^2 is > 0 and 2*sigma^2 is finite"))
     }
 }
 
 impl Decoder {
-    /// The RBF decoder with bandwidth `sigma`: finite, `> 0`, and `2σ²`
-    /// neither overflowing nor underflowing to 0.
+    /// The RBF decoder with bandwidth `sigma`: finite, `> 0`, with `σ²` not
+    /// underflowing to 0 and `2σ²` not overflowing.
     ///
     /// ```
     /// use backfire_nostd::ssgf::decoder::Decoder;
@@ -428,6 +432,12 @@ mod tests {
         assert_eq!(pair_index(4, 2, 1), None);
         assert_eq!(pair_index(4, 1, 4), None);
         assert_eq!(pair_index(usize::MAX, usize::MAX - 2, usize::MAX - 1), None);
+        // i·n fits but k = n − 1 + (j − 2) does not: an overflow panic in
+        // debug builds (and a wrapped index in release) before the fix.
+        assert_eq!(pair_index(usize::MAX, 1, usize::MAX - 1), None);
+        // The largest pair index that still fits: n = 2^(bits−1), k = 2n − 4.
+        let n = usize::MAX / 2 + 1;
+        assert_eq!(pair_index(n, 1, n - 1), Some(usize::MAX - 3));
     }
 
     #[test]
@@ -651,6 +661,18 @@ mod tests {
         assert_eq!(w1, [0.0]);
         Decoder::rbf(1.0).unwrap().decode(&[1.0, 2.0], 1, &mut w1).unwrap();
         assert_eq!(w1, [0.0]);
+        // The chain rule at n = 0, 1 (no pairs: nothing or zeros), and at
+        // n = 2, where the single latent gets (G_01 + G_10)·σ(z).
+        Decoder::GramSoftplus.chain(&[], 0, &[], &[], &mut []).unwrap();
+        Decoder::GramSoftplus.chain(&[], 1, &[0.0], &[3.0], &mut []).unwrap();
+        let mut grad = [9.0; 2];
+        Decoder::rbf(1.0).unwrap().chain(&[1.0, 2.0], 1, &[0.0], &[3.0], &mut grad).unwrap();
+        assert_eq!(grad, [0.0; 2]);
+        let mut w2 = [0.0; 4];
+        Decoder::GramSoftplus.decode(&[0.7], 2, &mut w2).unwrap();
+        let mut g = [9.0];
+        Decoder::GramSoftplus.chain(&[0.7], 2, &w2, &[0.0, 2.0, 0.5, 0.0], &mut g).unwrap();
+        assert_eq!(g, [2.5 * sigmoid(0.7)]);
     }
 
     #[test]
@@ -747,5 +769,24 @@ mod tests {
             assert!(matches!(bad.chain(&[0.0; 6], 3, &w, &[0.0; 9], &mut grad), Err(SSGFError::Param(_))));
         }
         assert_eq!(Decoder::rbf(1e-150), Ok(Decoder::Rbf { sigma: 1e-150 }));
+    }
+
+    #[test]
+    fn rbf_sigma_whose_square_underflows_is_rejected() {
+        // 2σ² is the smallest subnormal but σ² rounds to 0: the chain rule
+        // divided by 0 and reported coincident points (true gradient 0) as a
+        // NonFiniteResult. Such a σ is now refused up front.
+        let sigma = 1.2e-162;
+        assert!(2.0 * sigma * sigma > 0.0 && sigma * sigma == 0.0);
+        assert!(matches!(Decoder::rbf(sigma), Err(SSGFError::Param(ParamError { field: "rbf_sigma", .. }))));
+        let mut w = [0.0; 9];
+        assert!(matches!(Decoder::Rbf { sigma }.decode(&[0.0; 6], 3, &mut w), Err(SSGFError::Param(_))));
+        // An accepted σ just above the boundary gives a finite gradient.
+        let sigma = 1.6e-162;
+        let rbf = Decoder::rbf(sigma).unwrap();
+        rbf.decode(&[0.0; 6], 3, &mut w).unwrap();
+        let mut grad = [1.0; 6];
+        rbf.chain(&[0.0; 6], 3, &w, &[1.0; 9], &mut grad).unwrap();
+        assert_eq!(grad, [0.0; 6]);
     }
 }
