@@ -44,6 +44,10 @@ const EARLY_THRESHOLD: f64 = 0.2;
 const TIE: f64 = 1e-300;
 /// `spectral_gap` needs `λ2` at least this (§5.5).
 const GAP_FLOOR: f64 = 1e-12;
+/// A previous eigenvector whose squared norm is further than this from 1
+/// is not used (see [`SpectralBridge::eigenpairs`]). A bridge's own output
+/// is unit to ≈ 1e-15, and drifts by ≈ 1e-13 over 10⁵ warm calls.
+const UNIT_TOL: f64 = 1e-9;
 
 /// How eigenvector signs are fixed on the calls after the first (§5.4).
 /// The first call of a bridge always uses the largest-entry-positive rule.
@@ -376,6 +380,15 @@ fn gauge_against_previous(v: &mut [f64], previous: &[f64], n: usize) {
     }
 }
 
+/// Whether every column of `basis` (`n × n`) is finite with a squared norm
+/// within [`UNIT_TOL`] of 1 (NaN and ∞ fail the comparison).
+fn has_unit_columns(basis: &[f64], n: usize) -> bool {
+    (0..n).all(|c| {
+        let norm_sq = rows(basis, n).fold(0.0, |acc, row| acc + at(row, c) * at(row, c));
+        (norm_sq - 1.0).abs() <= UNIT_TOL
+    })
+}
+
 fn negate_column(v: &mut [f64], n: usize, c: usize) {
     for row in rows_mut(v, n) {
         if let Some(x) = row.get_mut(c) {
@@ -409,8 +422,8 @@ fn rotate_into_basis(a: &mut [f64], basis: &[f64], tmp: &mut [f64], n: usize) {
 /// It remembers only *whether* it has produced eigenvectors before; the
 /// previous eigenvectors themselves live in a buffer the caller lends to
 /// [`eigenpairs`](Self::eigenpairs). The first call (or the first after
-/// [`reset`](Self::reset)) makes each column's largest-|entry| positive;
-/// later calls follow the [`Gauge`].
+/// [`reset`](Self::reset), or one whose `previous` is unusable) makes each
+/// column's largest-|entry| positive; later calls follow the [`Gauge`].
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -431,9 +444,12 @@ impl SpectralBridge {
     /// previous eigenvectors `P` (spec §13 item 9): it diagonalises
     /// `Pᵀ·L·P`, which is nearly diagonal when `W` changed little, and
     /// accumulates the rotations onto `P`. An SSGF step moves `W` by about
-    /// `lr·|∂U/∂W|`, so the solver needs 2–3 sweeps instead of 7–8; the
-    /// result agrees with a cold start to rounding (≈1e-15 in λ, ≈1e-13 in
-    /// the eigenvectors of the near-degenerate cluster).
+    /// `lr·|∂U/∂W|`, so the solver needs 2–3 sweeps instead of 7–8. With
+    /// the Sign gauge the result agrees with a cold start to rounding
+    /// (≈1e-15 in λ, ≈1e-13 in the eigenvectors of the near-degenerate
+    /// cluster). With [`Gauge::None`] only λ does: the eigenvector signs
+    /// follow the previous call's instead of the raw solver's from the
+    /// identity, so columns can come out negated relative to a cold start.
     pub fn warm(gauge: Gauge) -> Self {
         SpectralBridge { warm_start: true, ..Self::new(gauge) }
     }
@@ -464,8 +480,17 @@ impl SpectralBridge {
     /// `work`, clamp and stable sort, then the gauge. Writes the ascending
     /// eigenvalues into `lambda` (`n`) and the eigenvectors as the
     /// **columns** of `v` (`n²`). `previous` (`n²`) is read if
-    /// [`has_previous`](Self::has_previous) (Sign gauge only) and is then
-    /// overwritten with the final `v`. Returns the Jacobi outcome.
+    /// [`has_previous`](Self::has_previous) and the bridge is warm or has
+    /// the Sign gauge, and is then overwritten with the final `v`. Returns
+    /// the Jacobi outcome.
+    ///
+    /// `previous` must be what the last call left there: the warm start
+    /// trusts it to be orthonormal. One that is not finite or has a column
+    /// whose squared norm is off 1 by more than 1e-9 (overwritten by the
+    /// caller, or a fresh buffer lent to a copied or deserialised bridge)
+    /// is ignored, and the call acts as a first call: cold start,
+    /// largest-entry-positive gauge. Finite, unit-column garbage cannot be
+    /// detected cheaply and gives wrong eigenpairs on the warm path.
     ///
     /// # Errors
     ///
@@ -498,7 +523,10 @@ impl SpectralBridge {
         if work.iter().any(|x| !x.is_finite()) {
             return Err(SSGFError::NonFiniteResult { quantity: "normalised Laplacian" });
         }
-        let outcome = if self.warm_start && self.has_previous {
+        // The O(n²) check is skipped when `previous` would not be read.
+        let reads_previous = self.warm_start || self.gauge == Gauge::Sign;
+        let has_previous = self.has_previous && (!reads_previous || has_unit_columns(previous, n));
+        let outcome = if self.warm_start && has_previous {
             rotate_into_basis(work, previous, v, n);
             copy(v, previous);
             jacobi_sweeps(work, v, n)?
@@ -507,7 +535,7 @@ impl SpectralBridge {
         };
         lambda.iter_mut().zip(work.iter().step_by(n.saturating_add(1))).for_each(|(l, &d)| *l = d);
         sort_eigenpairs(lambda, v, n)?;
-        match (self.has_previous, self.gauge) {
+        match (has_previous, self.gauge) {
             (false, _) => gauge_largest_positive(v, n),
             (true, Gauge::Sign) => gauge_against_previous(v, previous, n),
             (true, Gauge::None) => {}
@@ -1119,6 +1147,72 @@ mod tests {
                     w[j * N16 + i] += d;
                 }
             }
+        }
+    }
+
+    #[test]
+    fn warm_start_ignores_an_unusable_previous_basis() {
+        // Before the fix a NaN basis failed every later call with a
+        // "Jacobi rotation" error (the bridge stayed stuck), and a zero
+        // basis silently gave λ = 0 and V = 0.
+        let (w1, w2) = (seed_42_default_w(), random_w(N16, 9, 0.0));
+        let mut fresh = Buffers::new();
+        fresh.call(&mut SpectralBridge::new(Gauge::Sign), &w2, N16);
+        let corruptions: [fn(&mut [f64; 256]); 4] = [
+            |p| p[17] = f64::NAN,
+            |p| p[200] = f64::INFINITY,
+            |p| p.fill(0.0),
+            |p| p.iter_mut().for_each(|x| *x *= 2.0),
+        ];
+        for gauge in [Gauge::Sign, Gauge::None] {
+            for corrupt in corruptions {
+                let mut bridge = SpectralBridge::warm(gauge);
+                let mut buf = Buffers::new();
+                buf.call(&mut bridge, &w1, N16);
+                corrupt(&mut buf.previous);
+                buf.call(&mut bridge, &w2, N16); // acts as a first call
+                assert_eq!((buf.lambda, buf.v), (fresh.lambda, fresh.v));
+                assert_eq!(buf.previous, buf.v);
+                // The next call is warm again.
+                let outcome = buf.call(&mut bridge, &w2, N16);
+                assert!(outcome.converged && outcome.sweeps <= 1, "{outcome:?}");
+            }
+        }
+        // A cold Sign bridge reads `previous` only for the gauge; a NaN
+        // there now also means "no previous" instead of "flip nothing".
+        let mut bridge = SpectralBridge::new(Gauge::Sign);
+        let mut buf = Buffers::new();
+        buf.call(&mut bridge, &w1, N16);
+        buf.previous[0] = f64::NAN;
+        buf.call(&mut bridge, &w2, N16);
+        assert_eq!((buf.lambda, buf.v), (fresh.lambda, fresh.v));
+    }
+
+    #[test]
+    fn warm_start_at_small_n() {
+        // n = 0, 1, 2: the warm path agrees with the cold one (to rounding:
+        // at n = 2 the rotated Laplacian gives λ = [1e-32, 2 − 1 ulp]).
+        for n in 0..=2 {
+            let w = complete_graph(n);
+            let (mut warm, mut cold) = (SpectralBridge::warm(Gauge::Sign), SpectralBridge::new(Gauge::Sign));
+            let (mut a, mut b) = (Buffers::new(), Buffers::new());
+            for _ in 0..3 {
+                assert!(a.call(&mut warm, &w[..n * n], n).converged);
+                b.call(&mut cold, &w[..n * n], n);
+                for (x, y) in a.lambda[..n].iter().zip(&b.lambda[..n]) {
+                    assert!((x - y).abs() < 1e-15, "n = {n}: {x} vs {y}");
+                }
+                for (x, y) in a.v[..n * n].iter().zip(&b.v[..n * n]) {
+                    assert!((x - y).abs() < 1e-15, "n = {n}: {x} vs {y}");
+                }
+            }
+        }
+        // n = 1: an isolated node, eigenvalue 0 and eigenvector [1].
+        let mut buf = Buffers::new();
+        let mut bridge = SpectralBridge::warm(Gauge::Sign);
+        for _ in 0..2 {
+            buf.call(&mut bridge, &[0.0], 1);
+            assert_eq!((buf.lambda[0], buf.v[0]), (0.0, 1.0));
         }
     }
 
