@@ -194,12 +194,25 @@ impl PySSGFEngine {
         Ok(PySSGFEngine { inner, last_costs: None })
     }
 
-    /// ``n_outer`` outer steps (without the GIL); one dict per step.
+    /// ``n_outer`` outer steps (without the GIL); one dict per step. If a
+    /// step fails, the steps before it stay done and ``last_costs()`` is
+    /// that of the last of them.
     fn run<'py>(&mut self, py: Python<'py>, n_outer: usize) -> PyResult<Vec<Bound<'py, PyDict>>> {
-        let logs = py.detach(|| self.inner.run(n_outer)).into_py()?;
+        let inner = &mut self.inner;
+        let (logs, result) = py.detach(|| {
+            let mut logs = Vec::new();
+            for _ in 0..n_outer {
+                match inner.outer_step() {
+                    Ok(log) => logs.push(log),
+                    Err(e) => return (logs, Err(e)),
+                }
+            }
+            (logs, Ok(()))
+        });
         if let Some(last) = logs.last() {
             self.last_costs = Some(last.costs);
         }
+        result.into_py()?;
         logs.iter().map(|log| log_dict(py, log)).collect()
     }
 

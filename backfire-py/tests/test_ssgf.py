@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
@@ -83,10 +84,12 @@ def test_injected_p_h1_persists_and_opens_the_gate():
         ({"cost_weights": {"c7": -1.0}}, "c7"),
         ({"pgbo_kappa": 6.0}, "pgbo_kappa must be in [0, 5], got 6"),
         ({"plv_window": 0}, "plv_window"),
+        ({"dt_micro": 0.0}, "dt_micro must be finite and > 0"),
+        ({"pgbo_u_cap": 1e77}, "5 * pgbo_u_cap^2 must be small enough"),
     ],
 )
 def test_bad_arguments_raise_value_error(kwargs, message):
-    with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("(", r"\(")):
+    with pytest.raises(ValueError, match=re.escape(message)):
         bk.SSGFEngine(**kwargs)
 
 
@@ -95,6 +98,20 @@ def test_negative_sizes_are_overflow_errors():
         bk.SSGFEngine(n=-1)
     with pytest.raises(OverflowError):
         bk.SSGFEngine(seed=-1)
+
+
+def test_an_overflowing_step_raises_and_keeps_the_steps_before_it():
+    # Step 0 succeeds; step 1's z overflows (lr 1e300).
+    engine = bk.SSGFEngine(lr_z=1e300)
+    with pytest.raises(ValueError, match="numerical error"):
+        engine.run(3)
+    assert engine.step_count() == 1
+    costs = engine.last_costs()
+    assert costs is not None and costs["u_total"] == pytest.approx(1.85776, abs=1e-4)
+    z = engine.z()
+    with pytest.raises(ValueError):
+        engine.outer_step()
+    assert engine.z() == z and engine.step_count() == 1
 
 
 def test_p_h1_outside_the_unit_interval_is_rejected():

@@ -47,6 +47,9 @@ impl SSGFEngine {
     /// [`BackfireError::Validation`] for an invalid configuration, a
     /// missing or wrongly sized `omega`/`k`, or non-finite values.
     pub fn new(config: SSGFConfig, omega: Option<&[f64]>, k: Option<&[f64]>) -> BackfireResult<Self> {
+        // Before the allocation: an absurd `n` is reported as such, and
+        // never sizes a buffer.
+        config.validate()?;
         let canonical_k: Vec<f64> = KNM.iter().flatten().copied().collect();
         let omega = omega.map_or_else(|| default_table("omega", config.n).map(|()| &OMEGA_N[..]), Ok)?;
         let k = k.map_or_else(|| default_table("k", config.n).map(|()| &canonical_k[..]), Ok)?;
@@ -59,7 +62,9 @@ impl SSGFEngine {
     /// # Errors
     ///
     /// [`BackfireError::Numerical`] if the dynamics overflow; the step is
-    /// then not counted and the state is unchanged.
+    /// then not counted and `z`, θ, κ, the noise stream and the closure
+    /// are unchanged (`W`, λ and `V` may already be those of the current
+    /// `z`; see the core's `outer_step`).
     pub fn outer_step(&mut self) -> BackfireResult<SSGFStepLog> {
         Ok(self.core.outer_step()?)
     }
@@ -104,5 +109,37 @@ fn default_table(name: &str, n: usize) -> BackfireResult<()> {
         Err(BackfireError::Validation(format!(
             "{name} must be given when n != {N_LAYERS} (the default is the canonical {N_LAYERS}-layer table), got n = {n}"
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(result: BackfireResult<SSGFEngine>) -> String {
+        result.map(drop).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn the_configuration_is_checked_before_any_storage_is_allocated() {
+        // n = 5000 would need 3e8 values: the message must be about n, not
+        // about storage (and nothing may be allocated for a rejected n).
+        let config = SSGFConfig { n: 5000, ..SSGFConfig::default() };
+        assert!(message(SSGFEngine::new(config, Some(&[1.0]), Some(&[1.0]))).contains("n must be <= 64"));
+        let config = SSGFConfig { dt_micro: 0.0, ..SSGFConfig::default() };
+        assert!(message(SSGFEngine::new(config, None, None)).contains("dt_micro must be finite and > 0"));
+        assert!(
+            message(SSGFEngine::new(SSGFConfig { n: 4, ..SSGFConfig::default() }, None, None))
+                .contains("omega must be given when n != 16")
+        );
+    }
+
+    #[test]
+    fn a_failed_run_keeps_the_steps_before_it() {
+        // Step 0 succeeds; step 1's z overflows (lr 1e300).
+        let mut engine =
+            SSGFEngine::new(SSGFConfig { lr_z: 1e300, ..SSGFConfig::default() }, None, None).unwrap();
+        assert!(matches!(engine.run(3), Err(BackfireError::Numerical(_))));
+        assert_eq!(engine.step_count(), 1);
     }
 }

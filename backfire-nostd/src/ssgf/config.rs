@@ -145,12 +145,17 @@ impl SSGFConfig {
     /// Checks every field: `1 <= n <= MAX_N`; time steps, `fd_eps` and
     /// `pgbo_u_cap` finite and `> 0`; `lr_z`, weights and PGBO α finite
     /// and `>= 0`; κ in `[0, 5]`; the micro-cycle, closure and decoder
-    /// parameters as their own types require.
+    /// parameters as their own types require. The PGBO configuration is
+    /// checked at κ = 5, the largest gain the stage-10 adaptation can
+    /// reach, so that no later step can find it invalid. Errors name the
+    /// field of this struct.
     pub fn validate(&self) -> Result<(), SSGFError> {
         check_at_least("n", self.n, 1, ">= 1")?;
         if self.n > MAX_N {
             return Err(ParamError::new("n", self.n as f64, "<= 64").into());
         }
+        // The micro-cycle's own check calls this `dt`.
+        check_positive("dt_micro", self.dt_micro)?;
         self.micro_params().validate()?;
         check_positive("dt_outer", self.dt_outer)?;
         check_non_negative("lr_z", self.lr_z)?;
@@ -160,10 +165,10 @@ impl SSGFConfig {
         if let Decoder::Rbf { sigma } = self.decoder {
             Decoder::rbf(sigma)?;
         }
-        if self.pgbo_kappa > KAPPA_MAX {
+        if !(0.0..=KAPPA_MAX).contains(&self.pgbo_kappa) {
             return Err(ParamError::new("pgbo_kappa", self.pgbo_kappa, "in [0, 5]").into());
         }
-        self.pgbo_config(self.pgbo_kappa)?;
+        self.pgbo_config(KAPPA_MAX).map_err(|e| ParamError { field: pgbo_field(e.field), ..e })?;
         Ok(())
     }
 
@@ -195,5 +200,58 @@ impl SSGFConfig {
             u_cap: self.pgbo_u_cap,
             traceless: self.pgbo_traceless,
         })
+    }
+}
+
+/// The name in [`SSGFConfig`] of a field of the PGBO configuration.
+fn pgbo_field(field: &'static str) -> &'static str {
+    match field {
+        "alpha" => "pgbo_alpha",
+        "kappa" => "pgbo_kappa",
+        "u_cap" => "pgbo_u_cap",
+        "kappa * u_cap^2" => "5 * pgbo_u_cap^2",
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(config: SSGFConfig) -> &'static str {
+        match config.validate() {
+            Err(SSGFError::Param(e)) => e.field,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_kappa_the_adaptation_can_reach_is_valid() {
+        // Stage 10 may raise κ up to KAPPA_MAX and stage 3 rebuilds the
+        // PGBO configuration with it: a configuration that validates must
+        // stay valid there, or a later step would fail.
+        for u_cap in [10.0, 1e70, 1e76, 1e77, 1e100] {
+            for kappa in [0.0, 0.3, KAPPA_MAX] {
+                let config = SSGFConfig { pgbo_u_cap: u_cap, pgbo_kappa: kappa, ..SSGFConfig::default() };
+                if config.validate().is_ok() {
+                    assert!(config.pgbo_config(KAPPA_MAX).is_ok(), "u_cap {u_cap}, κ {kappa}");
+                }
+            }
+        }
+        assert!(SSGFConfig { pgbo_u_cap: 1e76, ..SSGFConfig::default() }.validate().is_ok());
+    }
+
+    #[test]
+    fn errors_name_the_configuration_field() {
+        let d = SSGFConfig::default();
+        assert_eq!(field(SSGFConfig { dt_micro: 0.0, ..d }), "dt_micro");
+        assert_eq!(field(SSGFConfig { dt_outer: -1.0, ..d }), "dt_outer");
+        assert_eq!(field(SSGFConfig { pgbo_kappa: -0.1, ..d }), "pgbo_kappa");
+        assert_eq!(field(SSGFConfig { pgbo_kappa: f64::NAN, ..d }), "pgbo_kappa");
+        assert_eq!(field(SSGFConfig { pgbo_kappa: 5.5, ..d }), "pgbo_kappa");
+        assert_eq!(field(SSGFConfig { pgbo_alpha: -1.0, ..d }), "pgbo_alpha");
+        assert_eq!(field(SSGFConfig { pgbo_u_cap: 0.0, ..d }), "pgbo_u_cap");
+        assert_eq!(field(SSGFConfig { n: MAX_N + 1, ..d }), "n");
+        assert!(SSGFConfig { pgbo_kappa: KAPPA_MAX, ..d }.validate().is_ok());
     }
 }

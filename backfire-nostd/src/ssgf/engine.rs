@@ -7,10 +7,12 @@ use super::SSGFError;
 use super::audio::{AudioInputs, AudioMapping, audio_mapping};
 use super::closure::SSGFClosure;
 use super::config::{GradientMethod, KAPPA_MAX, MAX_N, SSGFConfig};
-use super::costs::{CostInputs, Costs, analytic_weight_gradient, compute_costs, order_parameter};
+use super::costs::{
+    CostInputs, Costs, TCBO_THRESHOLD, analytic_weight_gradient, compute_costs, order_parameter,
+};
 use super::decoder::latent_len;
 use super::micro::{effective_coupling, micro_cycle};
-use super::spectral::{Gauge, JacobiOutcome, SpectralBridge, fiedler_value, spectral_gap};
+use super::spectral::{Gauge, JacobiOutcome, SpectralBridge, copy, fiedler_value, spectral_gap};
 use crate::observers::{check_storage, check_vector, phase_geometry_bridge, wrap_phase};
 use crate::rng::SimpleRng;
 
@@ -18,8 +20,6 @@ use crate::rng::SimpleRng;
 const W_TOLERANCE: f64 = 1e-12;
 /// Tolerance of the `eigval_ordered` check.
 const EIGVAL_TOLERANCE: f64 = 1e-10;
-/// `p_h1` above this opens the TCBO gate.
-const TCBO_THRESHOLD: f64 = 0.72;
 /// Floor of the PGBO velocity's time base.
 const MIN_DT_OUTER: f64 = 1e-12;
 
@@ -281,8 +281,8 @@ impl<S: AsRef<[f64]> + AsMut<[f64]>> SSGFEngine<S> {
         let mut rng = SimpleRng::new(self.config.seed);
         p.z.iter_mut().for_each(|z| *z = rng.next_f64() - 0.5);
         p.theta.iter_mut().for_each(|t| *t = rng.next_f64() * TAU);
-        p.omega.copy_from_slice(omega);
-        p.k.copy_from_slice(k);
+        copy(p.omega, omega);
+        copy(p.k, k);
         p.phi.iter_mut().step_by(n + 1).for_each(|d| *d = 1.0);
         self.config.decoder.decode(p.z, n, p.w)?;
         self.jacobi = self.bridge.eigenpairs(p.w, n, p.work, first(p.scratch, n), p.lambda, p.v, p.v_prev)?;
@@ -295,7 +295,10 @@ impl<S: AsRef<[f64]> + AsMut<[f64]>> SSGFEngine<S> {
     ///
     /// [`SSGFError::NonFiniteResult`] when the dynamics overflow (e.g. a
     /// huge learning rate or coupling); the step is then not counted, and
-    /// `z`, `θ`, κ, the noise stream and the closure are unchanged.
+    /// `z`, `θ`, κ, the noise stream and the closure are unchanged. `W`,
+    /// λ and `V` may not be: the stages that ran before the failure have
+    /// replaced them with those of the current `z`. Nothing the failing
+    /// stage reads has changed, so repeating the step fails again.
     pub fn outer_step(&mut self) -> Result<SSGFStepLog, SSGFError> {
         let n = self.config.n;
         let mut parts = Parts::carve(self.storage.as_mut(), n);
@@ -310,7 +313,7 @@ impl<S: AsRef<[f64]> + AsMut<[f64]>> SSGFEngine<S> {
         let stages = match step.stages(&mut parts, self.closure.lr_z_scale()) {
             Ok(stages) => stages,
             Err(error) => {
-                parts.theta.copy_from_slice(parts.theta_start);
+                copy(parts.theta, parts.theta_start);
                 return Err(error);
             }
         };
@@ -320,7 +323,7 @@ impl<S: AsRef<[f64]> + AsMut<[f64]>> SSGFEngine<S> {
         let (u_norm, h_frob) = stages.pgbo.unwrap_or((0.0, 0.0));
         let closure = self.closure.step(parts.theta, parts.v, parts.phi, stages.r_global, self.p_h1, h_frob);
         if stages.pgbo.is_some() {
-            parts.theta_prev.copy_from_slice(parts.theta_start);
+            copy(parts.theta_prev, parts.theta_start);
             let kappa = adapt_kappa(self.pgbo.kappa, stages.r_global, closure.refusal);
             self.pgbo = PgboMemory { kappa, has_previous: true, u_norm, h_frob };
         }
@@ -410,7 +413,8 @@ impl<S: AsRef<[f64]> + AsMut<[f64]>> SSGFEngine<S> {
     }
 
     /// The weights `W` of the last decode (n², row-major). Stage 8 changes
-    /// `z` after decoding, so this is the graph of the previous `z`.
+    /// `z` after decoding, so after a step this is the graph of the
+    /// previous `z` (after a failed step, of the current one).
     pub fn w(&self) -> &[f64] {
         self.region(W)
     }
@@ -487,7 +491,7 @@ impl Step<'_> {
         config.decoder.decode(p.z, n, p.w)?;
         let w_valid = w_is_valid(p.w, n);
         // [3] PGBO from the phases before this step's micro-cycle.
-        p.theta_start.copy_from_slice(p.theta);
+        copy(p.theta_start, p.theta);
         let pgbo = if config.pgbo_enabled { Some(self.pgbo_tensor(p)?) } else { None };
         let h = pgbo.map(|_| &*p.pgbo_h);
         // [4] micro-cycle.
@@ -766,7 +770,7 @@ mod tests {
         for step in 0..50 {
             let (w, c) = (warm.outer_step().unwrap(), cold.outer_step().unwrap());
             close(w.costs.u_total, c.costs.u_total, 1e-12);
-            close(w.h_rec, c.h_rec, 1e-11);
+            close(w.h_rec, c.h_rec, 1e-12);
             close(w.r_global, c.r_global, 1e-12);
             assert_eq!((w.gate_open, w.refusal), (c.gate_open, c.refusal));
             let (sweeps_warm, sweeps_cold) = (warm.jacobi_outcome().sweeps, cold.jacobi_outcome().sweeps);
@@ -887,6 +891,37 @@ mod tests {
     }
 
     #[test]
+    fn a_refusal_halves_the_next_steps_learning_rate_and_freezes_kappa() {
+        // h_rec_window = 1: the newest single value always counts as
+        // rising, so this closure refuses from step 1 on. Its lr scale
+        // must reach stage 8 one step later (§7.3), and κ must not adapt
+        // on a refusing step (§8.3). The analytic gradient depends on W
+        // alone, so both engines take the same gradient at equal z.
+        let mut refusing = engine(SSGFConfig { h_rec_window: 1, ..reference() });
+        let mut plain = engine(reference());
+        let (a, b) = (refusing.outer_step().unwrap(), plain.outer_step().unwrap());
+        assert!(!a.refusal && !b.refusal);
+        let kappa_0 = refusing.pgbo_kappa();
+        assert_eq!(kappa_0, plain.pgbo_kappa());
+        let (a, b) = (refusing.outer_step().unwrap(), plain.outer_step().unwrap());
+        assert!(a.refusal && !b.refusal);
+        assert_eq!(refusing.closure().lr_z_scale(), 0.5);
+        // Step 1 still used the full rate; κ kept its step-0 value.
+        let z_1 = refusing.z().to_vec_array();
+        assert_eq!(z_1, plain.z().to_vec_array());
+        assert_eq!(refusing.pgbo_kappa(), kappa_0);
+        assert_ne!(plain.pgbo_kappa(), kappa_0);
+        // Step 2 moves z by half as much.
+        refusing.outer_step().unwrap();
+        plain.outer_step().unwrap();
+        let (half, full) = (refusing.z(), plain.z());
+        for k in 0..120 {
+            let (dh, df) = (z_1[k] - half[k], z_1[k] - full[k]);
+            assert!(df != 0.0 && (dh - 0.5 * df).abs() <= 1e-15, "z[{k}]: {dh} vs {df}");
+        }
+    }
+
+    #[test]
     fn injected_p_h1_and_theurgic_mode() {
         let mut e = engine(reference());
         e.set_tcbo_p_h1(0.85).unwrap();
@@ -942,6 +977,72 @@ mod tests {
         assert!(matches!(e.outer_step(), Err(SSGFError::NonFiniteResult { .. })));
         assert_eq!((e.z().to_vec_array(), e.theta().to_vec_array()), (z, theta));
         assert_eq!((e.step_count(), e.pgbo_kappa()), (0, 0.3));
+        assert_eq!(e.closure().h_rec_history().count(), 0);
+        // A failure at stage 8, after the spectrum: a huge rate makes step
+        // 1's z overflow. z, θ, κ and the closure stay as step 0 left them;
+        // the step fails again the same way.
+        let mut e = SSGFEngine::new(
+            SSGFConfig { lr_z: 1e300, ..reference() },
+            &OMEGA_N,
+            &canonical_k(),
+            [0.0; STORAGE],
+        )
+        .unwrap();
+        e.outer_step().unwrap();
+        let (z, theta, kappa) = (e.z().to_vec_array(), e.theta().to_vec_array(), e.pgbo_kappa());
+        for _ in 0..2 {
+            assert_eq!(e.outer_step(), Err(SSGFError::NonFiniteResult { quantity: "z" }));
+            assert_eq!((e.z().to_vec_array(), e.theta().to_vec_array()), (z, theta));
+            assert_eq!((e.step_count(), e.pgbo_kappa(), e.closure().h_rec_history().count()), (1, kappa, 1));
+        }
+    }
+
+    /// Storage whose mutable view is shorter than the length it reports
+    /// from the `as_mut` call number `short_from` on: a contrived but safe
+    /// `AsMut`, which must give errors, never a panic.
+    struct Shrinking {
+        buf: [f64; STORAGE],
+        calls: usize,
+        short_from: usize,
+        short_len: usize,
+    }
+
+    impl AsRef<[f64]> for Shrinking {
+        fn as_ref(&self) -> &[f64] {
+            &self.buf
+        }
+    }
+
+    impl AsMut<[f64]> for Shrinking {
+        fn as_mut(&mut self) -> &mut [f64] {
+            self.calls += 1;
+            let len = if self.calls >= self.short_from { self.short_len } else { STORAGE };
+            &mut self.buf[..len]
+        }
+    }
+
+    #[test]
+    fn storage_that_shrinks_gives_errors_not_panics() {
+        let k = canonical_k();
+        let storage =
+            |short_from, short_len| Shrinking { buf: [0.0; STORAGE], calls: 0, short_from, short_len };
+        // Short at construction: Ω's region is cut (z 120 + grad 120 +
+        // 5 × 16 phases, then Ω at 320).
+        for short_len in [0, 100, 250, 330] {
+            let e = SSGFEngine::new(reference(), &OMEGA_N, &k, storage(1, short_len));
+            assert!(e.is_err(), "{short_len}");
+        }
+        // Short from the first step on: θ is whole, its copy is cut.
+        for short_len in [0, 250, 280, 330, 2000] {
+            let mut e = SSGFEngine::new(reference(), &OMEGA_N, &k, storage(2, short_len)).unwrap();
+            assert!(e.outer_step().is_err(), "{short_len}");
+            assert_eq!(e.step_count(), 0);
+        }
+        // Only the FD gradient's last region is cut: the analytic engine
+        // never touches it.
+        assert!(
+            SSGFEngine::new(reference(), &OMEGA_N, &k, storage(1, STORAGE - 1)).unwrap().outer_step().is_ok()
+        );
     }
 
     /// A copy of a short slice, for comparisons without allocation.

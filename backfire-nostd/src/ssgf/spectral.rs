@@ -105,7 +105,9 @@ fn rows_mut(m: &mut [f64], n: usize) -> core::slice::ChunksExactMut<'_, f64> {
     m.chunks_exact_mut(n.max(1))
 }
 
-fn copy(to: &mut [f64], from: &[f64]) {
+/// Copies the common prefix of `from` into `to` (never panics on a length
+/// mismatch, unlike `copy_from_slice`).
+pub(super) fn copy(to: &mut [f64], from: &[f64]) {
     to.iter_mut().zip(from).for_each(|(t, &f)| *t = f);
 }
 
