@@ -433,20 +433,31 @@ pub struct SpectralBridge {
     gauge: Gauge,
     has_previous: bool,
     warm_start: bool,
+    /// Warm calls since the last cold one.
+    warm_run: u16,
 }
+
+/// Consecutive warm starts before one cold start. Warm starts accumulate
+/// the rotations onto the previous basis, so its loss of orthogonality
+/// grows with their number (≈5e-14 after 20 000 calls); a cold start every
+/// so often bounds it by that of a few hundred (≈1e-15), at the cost of
+/// one 7-sweep call in 1024.
+pub const WARM_RUN_LIMIT: u16 = 1024;
 
 impl SpectralBridge {
     /// A bridge with no previous eigenvectors, whose every call starts the
     /// Jacobi solver from the identity (the reference's way).
     pub fn new(gauge: Gauge) -> Self {
-        SpectralBridge { gauge, has_previous: false, warm_start: false }
+        SpectralBridge { gauge, has_previous: false, warm_start: false, warm_run: 0 }
     }
 
     /// A bridge whose calls after the first start the solver from the
     /// previous eigenvectors `P` (spec §13 item 9): it diagonalises
     /// `Pᵀ·L·P`, which is nearly diagonal when `W` changed little, and
     /// accumulates the rotations onto `P`. An SSGF step moves `W` by about
-    /// `lr·|∂U/∂W|`, so the solver needs 2–3 sweeps instead of 7–8. With
+    /// `lr·|∂U/∂W|`, so the solver needs 2–3 sweeps instead of 7–8. Every
+    /// [`WARM_RUN_LIMIT`]-th call starts cold, to bound the accumulated
+    /// loss of orthogonality. With
     /// the Sign gauge the result agrees with a cold start to rounding
     /// (≈1e-15 in λ, ≈1e-13 in the eigenvectors of the near-degenerate
     /// cluster). With [`Gauge::None`] only λ does: the eigenvector signs
@@ -528,13 +539,15 @@ impl SpectralBridge {
         // The O(n²) check is skipped when `previous` would not be read.
         let reads_previous = self.warm_start || self.gauge == Gauge::Sign;
         let has_previous = self.has_previous && (!reads_previous || has_unit_columns(previous, n));
-        let outcome = if self.warm_start && has_previous {
+        let warm = self.warm_start && has_previous && self.warm_run < WARM_RUN_LIMIT;
+        let outcome = if warm {
             rotate_into_basis(work, previous, v, n);
             copy(v, previous);
             jacobi_sweeps(work, v, n)?
         } else {
             jacobi_eigen(work, v, n)?
         };
+        self.warm_run = if warm { self.warm_run.saturating_add(1) } else { 0 };
         lambda.iter_mut().zip(work.iter().step_by(n.saturating_add(1))).for_each(|(l, &d)| *l = d);
         sort_eigenpairs(lambda, v, n)?;
         match (has_previous, self.gauge) {
@@ -1148,6 +1161,30 @@ mod tests {
                     w[i * N16 + j] += d;
                     w[j * N16 + i] += d;
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn every_warm_run_limit_th_call_starts_cold() {
+        let mut w = seed_42_default_w();
+        let mut warm = SpectralBridge::warm(Gauge::Sign);
+        let mut buf = Buffers::new();
+        let mut sweeps = [0; 2 * WARM_RUN_LIMIT as usize + 3];
+        for (call, slot) in sweeps.iter_mut().enumerate() {
+            w[1] += 1e-9 * (call % 7) as f64;
+            w[16] = w[1];
+            *slot = buf.call(&mut warm, &w, N16).sweeps;
+        }
+        // Call 0 has no previous basis; calls 1..=LIMIT are warm; then one
+        // cold call, LIMIT warm ones, one cold.
+        let limit = WARM_RUN_LIMIT as usize;
+        let cold_calls: [usize; 3] = [0, limit + 1, 2 * limit + 2];
+        for (call, &s) in sweeps.iter().enumerate() {
+            if cold_calls.contains(&call) {
+                assert!(s >= 6, "call {call}: {s} sweeps, expected a cold start");
+            } else {
+                assert!(s <= 2, "call {call}: {s} sweeps, expected a warm start");
             }
         }
     }
