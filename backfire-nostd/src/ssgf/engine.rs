@@ -841,15 +841,14 @@ mod tests {
     #[test]
     fn canonical_trajectory_is_pinned() {
         let mut e = engine(reference());
-        let want = [
-            (1.8577638781406685, 0.27956205534573486, 34.71486487022183),
-            (2.208273488760322, 0.31235461184835267, 34.928534115473454),
-            (2.2180359324129726, 0.24602315747267156, 35.02198287995333),
-        ];
-        for (u, r, h) in want {
-            let log = e.outer_step().unwrap();
-            assert_eq!((log.costs.u_total, log.r_global, log.h_rec), (u, r, h));
-        }
+        assert_bits(
+            &mut e,
+            [
+                (1.8577638781406685, 0.27956205534573486, 34.71486487022183),
+                (2.208273488760322, 0.31235461184835267, 34.928534115473454),
+                (2.2180359324129726, 0.24602315747267156, 35.02198287995333),
+            ],
+        );
     }
 
     /// The firmware's Cortex-M0 scenario (`firmware-example/examples/
@@ -862,14 +861,24 @@ mod tests {
         let mut storage = [0.0; ssgf_storage_len(8)];
         let config = SSGFConfig { n: 8, ..SSGFConfig::default() };
         let mut e = SSGFEngine::new(config, &[1.0; 8], &[0.1; 64], &mut storage[..]).unwrap();
-        let want = [
-            (1.6664589006495927, 0.30624539057689326, 18.073558318097255),
-            (1.6637379467035078, 0.3088881395195151, 18.084214452469475),
-            (1.6598601547227523, 0.3115265791532809, 18.079579196740486),
-        ];
+        assert_bits(
+            &mut e,
+            [
+                (1.6664589006495927, 0.30624539057689326, 18.073558318097255),
+                (1.6637379467035078, 0.3088881395195151, 18.084214452469475),
+                (1.6598601547227523, 0.3115265791532809, 18.079579196740486),
+            ],
+        );
+    }
+
+    /// `(u_total, r_global, h_rec)` of the next steps, bit for bit.
+    fn assert_bits<S: AsRef<[f64]> + AsMut<[f64]>>(e: &mut SSGFEngine<S>, want: [(f64, f64, f64); 3]) {
         for (u, r, h) in want {
             let log = e.outer_step().unwrap();
-            assert_eq!((log.costs.u_total, log.r_global, log.h_rec), (u, r, h));
+            assert_eq!(
+                [log.costs.u_total, log.r_global, log.h_rec].map(f64::to_bits),
+                [u, r, h].map(f64::to_bits)
+            );
         }
     }
 
