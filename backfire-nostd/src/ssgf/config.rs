@@ -17,6 +17,12 @@ pub const MAX_N: usize = 64;
 /// `[0, KAPPA_MAX]` (spec §8.3), so a start above it is refused.
 pub const KAPPA_MAX: f64 = 5.0;
 
+// The error rules spell the bounds out (`ParamError` carries static
+// strings); these keep them in step with the constants.
+const N_RULE: &str = "<= 64";
+const KAPPA_RULE: &str = "in [0, 5]";
+const _: () = assert!(MAX_N == 64 && KAPPA_MAX == 5.0);
+
 /// How stage 8 obtains `∂U/∂z`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -152,7 +158,7 @@ impl SSGFConfig {
     pub fn validate(&self) -> Result<(), SSGFError> {
         check_at_least("n", self.n, 1, ">= 1")?;
         if self.n > MAX_N {
-            return Err(ParamError::new("n", self.n as f64, "<= 64").into());
+            return Err(ParamError::new("n", self.n as f64, N_RULE).into());
         }
         // The micro-cycle's own check calls this `dt`.
         check_positive("dt_micro", self.dt_micro)?;
@@ -166,7 +172,7 @@ impl SSGFConfig {
             Decoder::rbf(sigma)?;
         }
         if !(0.0..=KAPPA_MAX).contains(&self.pgbo_kappa) {
-            return Err(ParamError::new("pgbo_kappa", self.pgbo_kappa, "in [0, 5]").into());
+            return Err(ParamError::new("pgbo_kappa", self.pgbo_kappa, KAPPA_RULE).into());
         }
         self.pgbo_config(KAPPA_MAX).map_err(|e| ParamError { field: pgbo_field(e.field), ..e })?;
         Ok(())
