@@ -21,6 +21,8 @@ from .config import BackfireConfig
 __all__ = [
     "SAFETY_INTERRUPT",
     "INACTIVE_INTERRUPT",
+    "TOTAL_TIMEOUT_INTERRUPT",
+    "TOKEN_TIMEOUT_INTERRUPT",
     "SafetyKernel",
     "StreamingKernel",
     "StreamSession",
@@ -31,6 +33,11 @@ __all__ = [
 SAFETY_INTERRUPT = "[KERNEL INTERRUPT: COHERENCE LIMIT EXCEEDED]"
 #: What ``SafetyKernel.stream_output`` returns when the kernel is latched.
 INACTIVE_INTERRUPT = "[KERNEL INTERRUPT: kernel_inactive]"
+#: What ``SafetyKernel.stream_output`` returns when ``total_timeout`` ran out.
+TOTAL_TIMEOUT_INTERRUPT = "[KERNEL INTERRUPT: TOTAL TIMEOUT EXCEEDED]"
+#: What ``SafetyKernel.stream_output`` returns when one callback took
+#: longer than ``token_timeout``.
+TOKEN_TIMEOUT_INTERRUPT = "[KERNEL INTERRUPT: TOKEN TIMEOUT EXCEEDED]"
 
 CoherenceCallback = Callable[[str], Any]
 
@@ -71,6 +78,14 @@ def _score(callback: CoherenceCallback, token: str) -> float:
         raise _Halt(f"hard_limit (callback_error: {exc!r})", True) from None
 
 
+def _value_or_nan(score: Callable[[], float]) -> float:
+    """The score, or NaN (a halt at any limit) if scoring failed."""
+    try:
+        return score()
+    except _Halt:
+        return math.nan
+
+
 def _check_hard(score: float, limit: float) -> None:
     if not math.isfinite(score):
         raise _Halt("hard_limit (non-finite score)", True)
@@ -82,6 +97,21 @@ def _length_mismatch(tokens: int, scores: int) -> ValueError:
     return ValueError(
         f"validation error: scores must have one value per token, got {scores} scores for {tokens} tokens"
     )
+
+
+def _validated_timeout(name: str, value: Any) -> float:
+    if isinstance(value, (str, bytes, bool)) or value is None:
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+    seconds = float(value)
+    if not (math.isfinite(seconds) and seconds >= 0.0):
+        raise ValueError(f"validation error: {name} must be finite and >= 0, got {fmt_float(seconds)}")
+    return seconds
+
+
+def _validated_hook(name: str, value: Any) -> Callable[..., Any] | None:
+    if value is not None and not callable(value):
+        raise TypeError(f"{name} must be callable or None, got {type(value).__name__}")
+    return value
 
 
 def _validated_hard_limit(value: Any) -> float:
@@ -114,11 +144,37 @@ class _Latch:
 
 class SafetyKernel(_Latch):
     """Hard-limit interlock: halts at the first token whose coherence is
-    below ``hard_limit`` (or not a number), and stays halted until
-    :meth:`reactivate`."""
+    below ``hard_limit`` (or not a number, or whose callback failed), and
+    stays halted until :meth:`reactivate`.
 
-    def __init__(self, hard_limit: float = 0.5) -> None:
+    The reference Python kernel's options (spec/10 §4.2), all off by
+    default (then the semantics are exactly the Rust kernel's):
+
+    * ``on_halt(score)`` is called once when a token halts the stream
+      (``score`` is the callback's value, NaN if the callback raised or
+      returned a non-number); an exception from it propagates, with the
+      kernel already latched. Not called for timeouts.
+    * ``token_timeout`` (seconds, 0 = off): a callback that takes longer
+      halts the stream with :data:`TOKEN_TIMEOUT_INTERRUPT` (checked before
+      the score).
+    * ``total_timeout`` (seconds, 0 = off): checked before each token, so
+      it includes the time spent producing tokens (the token iterable is
+      then consumed lazily); when exceeded, :data:`TOTAL_TIMEOUT_INTERRUPT`.
+
+    Both timeouts latch the kernel.
+    """
+
+    def __init__(
+        self,
+        hard_limit: float = 0.5,
+        on_halt: Callable[[float], Any] | None = None,
+        token_timeout: float = 0.0,
+        total_timeout: float = 0.0,
+    ) -> None:
         self._hard_limit = _validated_hard_limit(hard_limit)
+        self.on_halt = on_halt
+        self.token_timeout = token_timeout
+        self.total_timeout = total_timeout
         self._active = True
 
     @property
@@ -126,14 +182,44 @@ class SafetyKernel(_Latch):
         """The hard floor (read-only)."""
         return self._hard_limit
 
+    @property
+    def on_halt(self) -> Callable[[float], Any] | None:
+        """Called with the halting score (``None``: no hook)."""
+        return self._on_halt
+
+    @on_halt.setter
+    def on_halt(self, hook: Callable[[float], Any] | None) -> None:
+        self._on_halt = _validated_hook("on_halt", hook)
+
+    @property
+    def token_timeout(self) -> float:
+        """Longest a callback may take, in seconds (0: no limit)."""
+        return self._token_timeout
+
+    @token_timeout.setter
+    def token_timeout(self, seconds: float) -> None:
+        self._token_timeout = _validated_timeout("token_timeout", seconds)
+
+    @property
+    def total_timeout(self) -> float:
+        """Longest a stream may take, in seconds (0: no limit)."""
+        return self._total_timeout
+
+    @total_timeout.setter
+    def total_timeout(self, seconds: float) -> None:
+        self._total_timeout = _validated_timeout("total_timeout", seconds)
+
     def stream_output(self, tokens: Iterable[str], coherence_callback: CoherenceCallback) -> str:
         """Concatenate the tokens while each scores at least ``hard_limit``;
         on a halt return the interrupt message instead."""
+        if self._token_timeout > 0.0 or self._total_timeout > 0.0:
+            return self._timed_gate(tokens, coherence_callback)
         tokens = _token_list(tokens)
         return self._gate(tokens, lambda i, tok: _score(coherence_callback, tok))
 
     def stream_scores(self, tokens: Iterable[str], scores: Iterable[float]) -> str:
-        """Like :meth:`stream_output` with precomputed scores."""
+        """Like :meth:`stream_output` with precomputed scores (no timeouts:
+        nothing is called per token)."""
         tokens = _token_list(tokens)
         values = [float(s) for s in scores]
         if len(values) != len(tokens):
@@ -143,13 +229,45 @@ class SafetyKernel(_Latch):
     def _gate(self, tokens: list[str], score_of: Callable[[int, str], float]) -> str:
         if not self._active:
             return INACTIVE_INTERRUPT
+        for i, tok in enumerate(tokens):
+            if self._halts(_value_or_nan(lambda: score_of(i, tok))):
+                return SAFETY_INTERRUPT
+        return "".join(tokens)
+
+    def _timed_gate(self, tokens: Iterable[str], callback: CoherenceCallback) -> str:
+        """The reference's loop with timeouts; tokens consumed lazily."""
+        if isinstance(tokens, (str, bytes)):
+            raise TypeError("tokens must be a sequence of str, not a single str")
+        if not self._active:
+            return INACTIVE_INTERRUPT
+        start, emitted = time.monotonic(), []
+        for tok in tokens:
+            if not isinstance(tok, str):
+                raise TypeError(f"tokens must be str, got {type(tok).__name__}")
+            if self._total_timeout > 0.0 and time.monotonic() - start > self._total_timeout:
+                self._active = False
+                return TOTAL_TIMEOUT_INTERRUPT
+            t0 = time.monotonic()
+            value = _value_or_nan(lambda: _score(callback, tok))
+            if self._token_timeout > 0.0 and time.monotonic() - t0 > self._token_timeout:
+                self._active = False
+                return TOKEN_TIMEOUT_INTERRUPT
+            if self._halts(value):
+                return SAFETY_INTERRUPT
+            emitted.append(tok)
+        return "".join(emitted)
+
+    def _halts(self, value: float) -> bool:
+        """Whether ``value`` halts the stream; if so latches the kernel and
+        calls ``on_halt``."""
         try:
-            for i, tok in enumerate(tokens):
-                _check_hard(score_of(i, tok), self._hard_limit)
+            _check_hard(value, self._hard_limit)
+            return False
         except _Halt:
             self._active = False
-            return SAFETY_INTERRUPT
-        return "".join(tokens)
+        if self._on_halt is not None:
+            self._on_halt(value)
+        return True
 
     def __repr__(self) -> str:
         return f"SafetyKernel(hard_limit={self._hard_limit!r}, is_active={self._active})"
@@ -164,6 +282,8 @@ class TokenEvent:
     coherence: float
     timestamp_s: float | None  # None unless the kernel records per-token times
     halted: bool = False
+    warning: bool = False  # approved but below the soft limit
+    evidence: str | None = None  # the evidence callback's result, on the halting token
 
 
 @dataclass
@@ -179,6 +299,8 @@ class StreamSession:
     halt_reason: str = ""
     start_time_s: float = 0.0
     end_time_s: float = 0.0
+    warning_count: int = 0
+    halt_evidence: str | None = None
 
     @property
     def output(self) -> CallableStr:
@@ -264,9 +386,19 @@ class StreamingKernel(_Latch):
     downward trend, with full session tracking.
 
     Accepts a ``config`` and/or the per-field keywords of the seed guide
-    (``hard_limit=``, ``window_size=``, …), which override the config.
-    ``timestamps=True`` records the time of every token (a clock read per
-    token); otherwise only the stream's duration is recorded.
+    (``hard_limit=``, ``window_size=``, …, ``soft_limit=``), which override
+    the config. ``timestamps=True`` records the time of every token (a
+    clock read per token); otherwise only the stream's duration is recorded.
+
+    As the reference Python kernel (spec/10 §5.8): a token that passes the
+    hard limit but scores below ``soft_limit`` is marked ``warning`` and
+    counted in ``session.warning_count`` (a token that then halts on the
+    window or trend still counts); ``on_halt(session)`` is called once
+    after a stream that halted (any reason); ``stream_tokens(...,
+    evidence_callback=f)`` calls ``f(text so far, halting token included)``
+    on a hard-limit, window or trend halt and stores the result on the
+    halting event and as ``session.halt_evidence``. Exceptions from the
+    hooks propagate; the halt is recorded (and latched) first.
     """
 
     def __init__(
@@ -278,6 +410,8 @@ class StreamingKernel(_Latch):
         window_threshold: float | None = None,
         trend_window: int | None = None,
         trend_threshold: float | None = None,
+        soft_limit: float | None = None,
+        on_halt: Callable[[StreamSession], Any] | None = None,
         timestamps: bool = False,
     ) -> None:
         if config is not None and not isinstance(config, BackfireConfig):
@@ -288,16 +422,21 @@ class StreamingKernel(_Latch):
             "window_threshold": window_threshold,
             "trend_window": trend_window,
             "trend_threshold": trend_threshold,
+            "soft_limit": soft_limit,
         }
         if config is None:
             # Keywords alone describe a streaming kernel, which never reads the
             # scorer's threshold: keep the threshold (and the derived soft
-            # limit) above the requested hard limit instead of rejecting it.
+            # limit) between the requested hard and soft limits instead of
+            # rejecting them.
             threshold = max(BackfireConfig.coherence_threshold, float(hard_limit or 0.0))
+            if soft_limit is not None:
+                threshold = max(float(hard_limit or 0.0), min(threshold, float(soft_limit)))
             self._config = BackfireConfig(coherence_threshold=threshold).replace(**overrides)
         else:
             self._config = config.replace(**overrides)
         self._timestamps = bool(timestamps)
+        self.on_halt = on_halt
         self._active = True
 
     @property
@@ -305,10 +444,25 @@ class StreamingKernel(_Latch):
         """The validated configuration."""
         return self._config
 
-    def stream_tokens(self, tokens: Iterable[str], coherence_callback: CoherenceCallback) -> StreamSession:
+    @property
+    def on_halt(self) -> Callable[[StreamSession], Any] | None:
+        """Called with the session after a stream that halted."""
+        return self._on_halt
+
+    @on_halt.setter
+    def on_halt(self, hook: Callable[[StreamSession], Any] | None) -> None:
+        self._on_halt = _validated_hook("on_halt", hook)
+
+    def stream_tokens(
+        self,
+        tokens: Iterable[str],
+        coherence_callback: CoherenceCallback,
+        evidence_callback: Callable[[str], Any] | None = None,
+    ) -> StreamSession:
         """Score each token and stop at the first halt."""
         tokens = _token_list(tokens)
-        return self._run(tokens, lambda i, tok: _score(coherence_callback, tok))
+        evidence = _validated_hook("evidence_callback", evidence_callback)
+        return self._run(tokens, lambda i, tok: _score(coherence_callback, tok), evidence)
 
     def stream_scores(self, tokens: Iterable[str], scores: Iterable[float]) -> StreamSession:
         """Like :meth:`stream_tokens` with precomputed scores."""
@@ -325,7 +479,12 @@ class StreamingKernel(_Latch):
             return f"[KERNEL INTERRUPT: {session.halt_reason}]"
         return str(session.output)
 
-    def _run(self, tokens: Sequence[str], score_of: Callable[[int, str], float]) -> StreamSession:
+    def _run(
+        self,
+        tokens: Sequence[str],
+        score_of: Callable[[int, str], float],
+        evidence_callback: Callable[[str], Any] | None = None,
+    ) -> StreamSession:
         cfg = self._config
         session = StreamSession()
         window = _Window(cfg.window_size, max(cfg.window_size, cfg.trend_window))
@@ -344,22 +503,34 @@ class StreamingKernel(_Latch):
             session.tokens.append(tok)
             session.coherence_history.append(recorded)
             session.events.append(event)
-            reason = failure.reason if failure else self._check(window, score)
+            reason = failure.reason if failure else self._hard_reason(score)
+            if reason is None:
+                if score < cfg.soft_limit:
+                    event.warning = True
+                    session.warning_count += 1
+                reason = self._window_reason(window, score)
             if reason is not None:
                 event.halted = session.halted = True
                 session.halt_index, session.halt_reason = i, reason
                 if reason.startswith("hard_limit"):
                     self._active = False
+                if evidence_callback is not None:
+                    event.evidence = session.halt_evidence = evidence_callback("".join(session.tokens))
                 break
         session.end_time_s = time.perf_counter() - t0
+        if session.halted and self._on_halt is not None:
+            self._on_halt(session)
         return session
 
-    def _check(self, window: _Window, score: float) -> str | None:
-        cfg = self._config
+    def _hard_reason(self, score: float) -> str | None:
         try:
-            _check_hard(score, cfg.hard_limit)
+            _check_hard(score, self._config.hard_limit)
         except _Halt as halt:
             return halt.reason
+        return None
+
+    def _window_reason(self, window: _Window, score: float) -> str | None:
+        cfg = self._config
         window.push(score)
         mean = window.mean_below(cfg.window_threshold)
         if mean is not None:
