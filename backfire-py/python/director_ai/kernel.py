@@ -114,6 +114,22 @@ def _validated_hook(name: str, value: Any) -> Callable[..., Any] | None:
     return value
 
 
+class _Checked:
+    """An attribute checked on every assignment by ``check(name, value)``."""
+
+    def __init__(self, check: Callable[[str, Any], Any], doc: str) -> None:
+        self.check, self.__doc__ = check, doc
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name, self.slot = name, "_" + name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        return self if obj is None else getattr(obj, self.slot)
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        setattr(obj, self.slot, self.check(self.name, value))
+
+
 def _validated_hard_limit(value: Any) -> float:
     if isinstance(value, (str, bytes)) or value is None:
         raise TypeError(f"hard_limit must be a number, got {type(value).__name__}")
@@ -182,32 +198,9 @@ class SafetyKernel(_Latch):
         """The hard floor (read-only)."""
         return self._hard_limit
 
-    @property
-    def on_halt(self) -> Callable[[float], Any] | None:
-        """Called with the halting score (``None``: no hook)."""
-        return self._on_halt
-
-    @on_halt.setter
-    def on_halt(self, hook: Callable[[float], Any] | None) -> None:
-        self._on_halt = _validated_hook("on_halt", hook)
-
-    @property
-    def token_timeout(self) -> float:
-        """Longest a callback may take, in seconds (0: no limit)."""
-        return self._token_timeout
-
-    @token_timeout.setter
-    def token_timeout(self, seconds: float) -> None:
-        self._token_timeout = _validated_timeout("token_timeout", seconds)
-
-    @property
-    def total_timeout(self) -> float:
-        """Longest a stream may take, in seconds (0: no limit)."""
-        return self._total_timeout
-
-    @total_timeout.setter
-    def total_timeout(self, seconds: float) -> None:
-        self._total_timeout = _validated_timeout("total_timeout", seconds)
+    on_halt = _Checked(_validated_hook, "Called with the halting score (``None``: no hook).")
+    token_timeout = _Checked(_validated_timeout, "Longest a callback may take, in seconds (0: no limit).")
+    total_timeout = _Checked(_validated_timeout, "Longest a stream may take, in seconds (0: no limit).")
 
     def stream_output(self, tokens: Iterable[str], coherence_callback: CoherenceCallback) -> str:
         """Concatenate the tokens while each scores at least ``hard_limit``;
@@ -444,14 +437,7 @@ class StreamingKernel(_Latch):
         """The validated configuration."""
         return self._config
 
-    @property
-    def on_halt(self) -> Callable[[StreamSession], Any] | None:
-        """Called with the session after a stream that halted."""
-        return self._on_halt
-
-    @on_halt.setter
-    def on_halt(self, hook: Callable[[StreamSession], Any] | None) -> None:
-        self._on_halt = _validated_hook("on_halt", hook)
+    on_halt = _Checked(_validated_hook, "Called with the session after a stream that halted.")
 
     def stream_tokens(
         self,
