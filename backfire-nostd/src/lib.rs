@@ -65,6 +65,7 @@ pub mod num;
 pub mod observers;
 pub mod physics;
 pub mod rng;
+mod slices;
 pub mod ssgf;
 
 #[cfg(test)]

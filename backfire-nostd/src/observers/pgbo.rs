@@ -4,7 +4,7 @@
 //! `h = κ·u uᵀ` (optionally traceless).
 
 use crate::check::{ParamError, check_non_negative, check_positive, to_backend};
-use crate::num::Real;
+use crate::slices::{at, copy, set};
 
 use super::ObserverFloat;
 use super::error::{ObserverError, check_length, check_storage, check_vector};
@@ -338,22 +338,6 @@ pub fn phase_geometry_bridge<T: ObserverFloat>(
     check_length("h", h.len(), d.saturating_mul(d))?;
     let drive = |i: usize| at(dphi, i) - config.alpha * at(a, i);
     saturate_and_lift(config, drive, u, h)
-}
-
-fn copy<T: Copy>(to: &mut [T], from: &[T]) {
-    to.iter_mut().zip(from).for_each(|(t, &f)| *t = f);
-}
-
-#[inline(always)]
-fn set<T>(xs: &mut [T], i: usize, x: T) {
-    if let Some(slot) = xs.get_mut(i) {
-        *slot = x;
-    }
-}
-
-#[inline(always)]
-fn at<T: Real>(xs: &[T], i: usize) -> T {
-    xs.get(i).copied().unwrap_or(T::ZERO)
 }
 
 /// The PGBO engine of dimension `d` over storage `S` lent by the caller

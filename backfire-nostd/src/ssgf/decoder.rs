@@ -28,6 +28,7 @@
 
 use crate::check::{ParamError, check_positive};
 use crate::observers::{check_length, check_vector};
+use crate::slices::{at, set};
 
 use super::SSGFError;
 
@@ -118,18 +119,6 @@ pub fn pair_index(n: usize, i: usize, j: usize) -> Option<usize> {
 /// The pairs `(i, j)`, `i < j < n`, in latent order (§3.1).
 fn pairs(n: usize) -> impl Iterator<Item = (usize, usize)> {
     (0..n).flat_map(move |i| (i + 1..n).map(move |j| (i, j)))
-}
-
-/// `m[idx]`, or 0 out of range (never, once the lengths are checked).
-fn at(m: &[f64], idx: usize) -> f64 {
-    m.get(idx).copied().unwrap_or(0.0)
-}
-
-/// `m[idx] = value`, ignored out of range (never, once the lengths are checked).
-fn put(m: &mut [f64], idx: usize, value: f64) {
-    if let Some(slot) = m.get_mut(idx) {
-        *slot = value;
-    }
 }
 
 /// `m[idx] += value`, ignored out of range (never, once the lengths are checked).
@@ -292,8 +281,8 @@ fn matrix_len(n: usize) -> Result<usize, SSGFError> {
 fn decode_gram(z: &[f64], n: usize, w: &mut [f64]) {
     for ((i, j), &zk) in pairs(n).zip(z) {
         let value = softplus(zk);
-        put(w, i * n + j, value);
-        put(w, j * n + i, value);
+        set(w, i * n + j, value);
+        set(w, j * n + i, value);
     }
 }
 
@@ -314,8 +303,8 @@ fn decode_rbf(z: &[f64], n: usize, sigma: f64, w: &mut [f64]) {
                 acc + diff * diff
             });
             let value = libm::exp(-dist_sq / two_sigma_sq);
-            put(w, i * n + j, value);
-            put(w, j * n + i, value);
+            set(w, i * n + j, value);
+            set(w, j * n + i, value);
         }
     }
 }

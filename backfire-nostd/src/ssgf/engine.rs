@@ -12,9 +12,10 @@ use super::costs::{
 };
 use super::decoder::latent_len;
 use super::micro::{effective_coupling, micro_cycle};
-use super::spectral::{Gauge, JacobiOutcome, SpectralBridge, copy, fiedler_value, spectral_gap};
+use super::spectral::{Gauge, JacobiOutcome, SpectralBridge, fiedler_value, spectral_gap};
 use crate::observers::{check_storage, check_vector, phase_geometry_bridge, wrap_phase};
 use crate::rng::SimpleRng;
+use crate::slices::copy;
 
 /// Tolerance of the `w_valid` check (symmetry, sign, diagonal).
 const W_TOLERANCE: f64 = 1e-12;

@@ -27,6 +27,7 @@
 
 use crate::num::sqrt;
 use crate::observers::{check_length, check_vector};
+use crate::slices::{at, copy, rows, rows_mut, set};
 
 use super::SSGFError;
 
@@ -81,34 +82,6 @@ pub struct JacobiOutcome {
     /// The reference gives no such flag; a `false` here means it would have
     /// returned the unconverged matrix silently, as this solver also does.
     pub converged: bool,
-}
-
-#[inline(always)]
-fn at(xs: &[f64], i: usize) -> f64 {
-    xs.get(i).copied().unwrap_or(0.0)
-}
-
-#[inline(always)]
-fn set(xs: &mut [f64], i: usize, x: f64) {
-    if let Some(slot) = xs.get_mut(i) {
-        *slot = x;
-    }
-}
-
-/// The rows of an `n × n` matrix (none if `n = 0`, where `chunks` would
-/// panic on a zero width).
-fn rows(m: &[f64], n: usize) -> core::slice::ChunksExact<'_, f64> {
-    m.chunks_exact(n.max(1))
-}
-
-fn rows_mut(m: &mut [f64], n: usize) -> core::slice::ChunksExactMut<'_, f64> {
-    m.chunks_exact_mut(n.max(1))
-}
-
-/// Copies the common prefix of `from` into `to` (never panics on a length
-/// mismatch, unlike `copy_from_slice`).
-pub(super) fn copy(to: &mut [f64], from: &[f64]) {
-    to.iter_mut().zip(from).for_each(|(t, &f)| *t = f);
 }
 
 /// The normalised Laplacian `L_ij = δ_ij − s_i·W_ij·s_j` of `w` (`n × n`)
