@@ -50,9 +50,8 @@ impl SSGFEngine {
         // Before the allocation: an absurd `n` is reported as such, and
         // never sizes a buffer.
         config.validate()?;
-        let canonical_k: Vec<f64> = KNM.iter().flatten().copied().collect();
         let omega = omega.map_or_else(|| default_table("omega", config.n).map(|()| &OMEGA_N[..]), Ok)?;
-        let k = k.map_or_else(|| default_table("k", config.n).map(|()| &canonical_k[..]), Ok)?;
+        let k = k.map_or_else(|| default_table("k", config.n).map(|()| KNM.as_flattened()), Ok)?;
         let buf = storage("SSGF engine", Some(ssgf_storage_len(config.n)))?;
         Ok(SSGFEngine { core: core::SSGFEngine::new(config, omega, k, buf)? })
     }

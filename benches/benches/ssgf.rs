@@ -40,12 +40,12 @@ fn fixture_w() -> Vec<f64> {
     w
 }
 
-fn canonical_k() -> Vec<f64> {
-    KNM.iter().flatten().copied().collect()
+fn canonical_k() -> &'static [f64] {
+    KNM.as_flattened()
 }
 
 fn engine(config: SSGFConfig) -> SSGFEngine<Vec<f64>> {
-    SSGFEngine::new(config, &OMEGA_N, &canonical_k(), vec![0.0; ssgf_storage_len(N)]).unwrap()
+    SSGFEngine::new(config, &OMEGA_N, canonical_k(), vec![0.0; ssgf_storage_len(N)]).unwrap()
 }
 
 fn decoders(c: &mut Criterion) {
@@ -62,7 +62,7 @@ fn micro(c: &mut Criterion) {
     let params = MicroParams::default();
     let (k, w) = (canonical_k(), fixture_w());
     let (mut m, mut scratch) = (vec![0.0; N * N], vec![0.0; 2 * N]);
-    effective_coupling(&k, &w, None, &params, N, &mut m).unwrap();
+    effective_coupling(k, &w, None, &params, N, &mut m).unwrap();
     let mut theta = fixture_theta();
     let mut rng = SimpleRng::new(42);
     c.bench_function("micro_single_step_16", |b| {
@@ -74,7 +74,7 @@ fn micro(c: &mut Criterion) {
         let mut rng = SimpleRng::new(42);
         c.bench_function(name, |b| {
             b.iter(|| {
-                effective_coupling(&k, &w, h, &params, N, &mut m).unwrap();
+                effective_coupling(k, &w, h, &params, N, &mut m).unwrap();
                 micro_cycle(&mut theta, &OMEGA_N, &m, &params, 10, &mut rng, &mut scratch).unwrap();
             })
         });

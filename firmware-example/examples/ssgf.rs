@@ -55,10 +55,8 @@ mod scenario {
     pub fn omega() -> [f64; N] {
         OMEGA_N
     }
-    pub fn k() -> [f64; N * N] {
-        let mut k = [0.0; N * N];
-        k.iter_mut().zip(KNM.iter().flatten()).for_each(|(k, &v)| *k = v);
-        k
+    pub fn k() -> &'static [f64] {
+        KNM.as_flattened()
     }
 }
 
@@ -84,8 +82,8 @@ mod scenario {
     pub fn omega() -> [f64; N] {
         [1.0; N]
     }
-    pub fn k() -> [f64; N * N] {
-        [0.1; N * N]
+    pub fn k() -> &'static [f64] {
+        &[0.1; N * N]
     }
 }
 
@@ -98,7 +96,7 @@ const REFERENCE_TOLERANCE: f64 = 1e-8;
 fn main() -> ! {
     let mut storage = [0.0; ssgf_storage_len(N)];
     let config: SSGFConfig = scenario::config();
-    let Ok(mut engine) = SSGFEngine::new(config, &scenario::omega(), &scenario::k(), &mut storage[..]) else {
+    let Ok(mut engine) = SSGFEngine::new(config, &scenario::omega(), scenario::k(), &mut storage[..]) else {
         defmt::error!("engine refused its configuration");
         board::exit(Exit::Mismatch)
     };

@@ -144,9 +144,8 @@ struct PgboMemory {
 /// ```
 /// use backfire_nostd::physics::{KNM, OMEGA_N};
 /// use backfire_nostd::ssgf::{SSGFConfig, SSGFEngine, ssgf_storage_len};
-/// let k: Vec<f64> = KNM.iter().flatten().copied().collect();
 /// let storage = vec![0.0; ssgf_storage_len(16)];
-/// let mut engine = SSGFEngine::new(SSGFConfig::default(), &OMEGA_N, &k, storage).unwrap();
+/// let mut engine = SSGFEngine::new(SSGFConfig::default(), &OMEGA_N, KNM.as_flattened(), storage).unwrap();
 /// let log = engine.outer_step().unwrap();
 /// assert_eq!(log.step, 0);
 /// assert!(log.w_valid && log.eigval_ordered && (0.0..=1.0).contains(&log.r_global));
@@ -363,8 +362,9 @@ impl<S: AsRef<[f64]> + AsMut<[f64]>> SSGFEngine<S> {
             gate_open: self.closure.gate_open(),
             refusal: self.closure.refusal(),
             p_h1: self.p_h1,
-            pgbo_u_norm: if self.config.pgbo_enabled { self.pgbo.u_norm } else { 0.0 },
-            pgbo_h_frob: if self.config.pgbo_enabled { self.pgbo.h_frob } else { 0.0 },
+            // Written only by steps that ran PGBO: 0 while it is off.
+            pgbo_u_norm: self.pgbo.u_norm,
+            pgbo_h_frob: self.pgbo.h_frob,
         })
     }
 
@@ -636,10 +636,8 @@ mod tests {
     const K_LEN: usize = 256;
     const STORAGE: usize = ssgf_storage_len(16);
 
-    fn canonical_k() -> [f64; K_LEN] {
-        let mut k = [0.0; K_LEN];
-        k.iter_mut().zip(KNM.iter().flatten()).for_each(|(k, &v)| *k = v);
-        k
+    fn canonical_k() -> &'static [f64] {
+        KNM.as_flattened()
     }
 
     /// The reference's configuration: its doubled C9 derivative, so that
@@ -649,7 +647,7 @@ mod tests {
     }
 
     fn engine(config: SSGFConfig) -> SSGFEngine<[f64; STORAGE]> {
-        SSGFEngine::new(config, &OMEGA_N, &canonical_k(), [f64::NAN; STORAGE]).unwrap()
+        SSGFEngine::new(config, &OMEGA_N, canonical_k(), [f64::NAN; STORAGE]).unwrap()
     }
 
     fn close(got: f64, want: f64, tol: f64) {
@@ -668,7 +666,7 @@ mod tests {
         close(e.w()[1], 0.4740769851104084, 1e-16);
         close(e.w()[8 * 16 + 9], 0.9361100009996312, 1e-16);
         // The other regions read through `&self` sit where the layout says.
-        assert_eq!((e.omega(), e.k()), (&OMEGA_N[..], &canonical_k()[..]));
+        assert_eq!((e.omega(), e.k()), (&OMEGA_N[..], canonical_k()));
         assert_eq!(e.eigenvectors().len(), 256);
         assert_eq!(e.step_count(), 0);
         assert!(e.jacobi_outcome().converged);
@@ -952,17 +950,14 @@ mod tests {
             SSGFEngine::new(config, omega, k, &mut storage[..len]).map(drop)
         };
         let ok = SSGFConfig::default();
-        assert!(new(ok, &OMEGA_N, &k, STORAGE).is_ok());
-        assert!(matches!(new(ok, &OMEGA_N, &k, STORAGE - 1), Err(SSGFError::Storage { .. })));
-        assert!(matches!(
-            new(ok, &OMEGA_N[..15], &k, STORAGE),
-            Err(SSGFError::Length { field: "omega", .. })
-        ));
+        assert!(new(ok, &OMEGA_N, k, STORAGE).is_ok());
+        assert!(matches!(new(ok, &OMEGA_N, k, STORAGE - 1), Err(SSGFError::Storage { .. })));
+        assert!(matches!(new(ok, &OMEGA_N[..15], k, STORAGE), Err(SSGFError::Length { field: "omega", .. })));
         assert!(matches!(new(ok, &OMEGA_N, &k[..255], STORAGE), Err(SSGFError::Length { field: "k", .. })));
         let mut nan = OMEGA_N;
         nan[3] = f64::NAN;
         assert!(matches!(
-            new(ok, &nan, &k, STORAGE),
+            new(ok, &nan, k, STORAGE),
             Err(SSGFError::NonFinite { field: "omega", index: 3, .. })
         ));
         for bad in [
@@ -975,7 +970,7 @@ mod tests {
             SSGFConfig { plv_window: 0, ..ok },
             SSGFConfig { decoder: Decoder::Rbf { sigma: 0.0 }, ..ok },
         ] {
-            assert!(matches!(new(bad, &OMEGA_N, &k, STORAGE), Err(SSGFError::Param(_))), "{bad:?}");
+            assert!(matches!(new(bad, &OMEGA_N, k, STORAGE), Err(SSGFError::Param(_))), "{bad:?}");
         }
     }
 
@@ -994,7 +989,7 @@ mod tests {
         let mut e = SSGFEngine::new(
             SSGFConfig { lr_z: 1e300, ..reference() },
             &OMEGA_N,
-            &canonical_k(),
+            canonical_k(),
             [0.0; STORAGE],
         )
         .unwrap();
@@ -1039,19 +1034,19 @@ mod tests {
         // Short at construction: Ω's region is cut (z 120 + grad 120 +
         // 5 × 16 phases, then Ω at 320).
         for short_len in [0, 100, 250, 330] {
-            let e = SSGFEngine::new(reference(), &OMEGA_N, &k, storage(1, short_len));
+            let e = SSGFEngine::new(reference(), &OMEGA_N, k, storage(1, short_len));
             assert!(e.is_err(), "{short_len}");
         }
         // Short from the first step on: θ is whole, its copy is cut.
         for short_len in [0, 250, 280, 330, 2000] {
-            let mut e = SSGFEngine::new(reference(), &OMEGA_N, &k, storage(2, short_len)).unwrap();
+            let mut e = SSGFEngine::new(reference(), &OMEGA_N, k, storage(2, short_len)).unwrap();
             assert!(e.outer_step().is_err(), "{short_len}");
             assert_eq!(e.step_count(), 0);
         }
         // Only the FD gradient's last region is cut: the analytic engine
         // never touches it.
         assert!(
-            SSGFEngine::new(reference(), &OMEGA_N, &k, storage(1, STORAGE - 1)).unwrap().outer_step().is_ok()
+            SSGFEngine::new(reference(), &OMEGA_N, k, storage(1, STORAGE - 1)).unwrap().outer_step().is_ok()
         );
     }
 
