@@ -87,7 +87,12 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> StreamMonitor<T, S> {
         if provided < needed {
             return Err(StorageTooSmall { needed, provided });
         }
-        let window = ScoreWindow::new(storage, limits.window_size() as u32, limits.window_threshold());
+        let window = ScoreWindow::new(
+            storage,
+            limits.window_size() as u32,
+            limits.trend_window(),
+            limits.window_threshold(),
+        );
         Ok(StreamMonitor { limits, window, halted: None })
     }
 
@@ -122,15 +127,14 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> StreamMonitor<T, S> {
         // wild value (a callback returning 5.0) cannot hide a run of low
         // scores or fake a steep drop, and bounded terms keep the running
         // sums exact enough (see `num`).
-        let window_size = self.limits.window_size() as u32;
         let clamped = score.clamp_to(T::ZERO, T::ONE);
-        self.window.push(clamped, window_size);
+        let trend_start = self.window.push(clamped);
         let threshold = self.limits.window_threshold();
-        if let Some(average) = self.window.mean_below(window_size, threshold) {
+        if let Some(average) = self.window.mean_below(threshold) {
             return Err(HaltReason::WindowAverage { average, threshold });
         }
-        if let Some(drop) = self.window.drop_over(self.limits.trend_window(), clamped) {
-            let threshold = self.limits.trend_threshold();
+        if let Some(first) = trend_start {
+            let (drop, threshold) = (first - clamped, self.limits.trend_threshold());
             if drop > threshold {
                 return Err(HaltReason::DownwardTrend { drop, threshold });
             }
@@ -159,7 +163,7 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> StreamMonitor<T, S> {
     /// Mean of the full window, once `window_size` scores were accepted.
     #[inline]
     pub fn window_mean(&self) -> Option<T> {
-        self.window.window_mean(self.limits.window_size() as u32)
+        self.window.window_mean()
     }
 
     /// Gives the storage back.
