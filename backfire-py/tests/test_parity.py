@@ -108,6 +108,29 @@ def test_scorers_agree(seed):
     assert rust.history == py.history
 
 
+UNICODE_CASES = [
+    ("क्या आकाश नीला है", "आकाश नीला है"),  # Devanagari: vowel signs are marks
+    ("Is the café open?", "The cafe\u0301 is open"),  # composed vs decomposed é
+    ("ท้องฟ้าสีอะไร", "ท้องฟ้าสีฟ้า"),  # Thai: tone marks
+    ("What is ΣΟΦΙΑ?", "σοφια and σοφίας"),  # Greek, final sigma
+    ("snake_case\u203fjoined?", "snake_case\u203fjoined ½ x²"),  # Pc joins; No digits
+]
+
+
+@pytest.mark.parametrize(("prompt", "answer"), UNICODE_CASES)
+def test_scorers_agree_on_unicode_words(prompt, answer):
+    rust, py = bk.CoherenceScorer(), director_ai.CoherenceScorer()
+    (ok_a, a), (ok_b, b) = rust.review(prompt, answer), py.review(prompt, answer)
+    assert ok_a == ok_b and a.to_dict() == pytest.approx(b.to_dict(), abs=1e-15)
+
+
+def test_words_keep_marks_inside():
+    from director_ai._text import words
+
+    assert words("क्या आकाश नीला है?") == {"क्या", "आकाश", "नीला", "है"}
+    assert words("Grüße, SKY? snake_case") == {"grüße", "sky", "snake_case"}
+
+
 def test_config_errors_agree():
     bad = [
         {"coherence_threshold": 1.5},

@@ -8,17 +8,41 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from decimal import Decimal
 
-_WORD = re.compile(r"\w+")
+_ASCII_WORD = re.compile(r"[A-Za-z0-9_]+")
+
+
+def _is_word_char(c: str) -> bool:
+    """A letter, mark, number or connector punctuation (Unicode categories
+    L*, M*, N*, Pc) — the Rust scorer's rule. Python's ``\\w`` differs: it
+    leaves out marks, and so cuts e.g. Devanagari words at their vowel
+    signs."""
+    category = unicodedata.category(c)
+    return category[0] in "LMN" or category == "Pc"
 
 
 def words(text: str) -> set[str]:
-    """The set of lowercased word runs (letters, digits, underscore).
+    """The set of lowercased word runs (see :func:`_is_word_char`).
 
     Punctuation never sticks to a word: ``"sky?"`` gives ``{"sky"}``.
     """
-    return set(_WORD.findall(text.lower()))
+    lower = text.lower()
+    if lower.isascii():
+        return set(_ASCII_WORD.findall(lower))
+    found: set[str] = set()
+    start = None
+    for i, c in enumerate(lower):
+        if _is_word_char(c):
+            if start is None:
+                start = i
+        elif start is not None:
+            found.add(lower[start:i])
+            start = None
+    if start is not None:
+        found.add(lower[start:])
+    return found
 
 
 def fmt_float(x: float) -> str:

@@ -1,8 +1,14 @@
-//! Words as the heuristics see them: runs of alphanumerics and `_` (the
-//! `\w+` of a regex), lowercased. Punctuation separates words, so `"sky?"`
-//! and `"sky"` are the same word.
+//! Words as the heuristics see them: lowercased runs of word characters —
+//! letters, marks, numbers and connector punctuation such as `_` (Unicode
+//! general categories L*, M*, N*, Pc; the `\w` of Unicode regular
+//! expressions, UTS #18). Punctuation separates words, so `"sky?"` and
+//! `"sky"` are the same word; marks stay inside theirs, so a Devanagari
+//! word is not cut at its vowel signs. The pure-Python fallback applies
+//! the same rule (`director_ai/_text.py`).
 
 use std::borrow::Cow;
+
+use unicode_general_category::get_general_category;
 
 /// A text lowercased once; its words are slices of it.
 pub(crate) struct Words<'a> {
@@ -39,9 +45,13 @@ impl<'a> Words<'a> {
     }
 }
 
-/// `\w`: a letter, digit or underscore (Unicode-aware).
+/// A letter, mark, number or connector punctuation (see the module docs).
 fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_'
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric() || c == '_';
+    }
+    let category = get_general_category(c).abbreviation();
+    category.starts_with(['L', 'M', 'N']) || category == "Pc"
 }
 
 /// A 64-bit FNV-1a fingerprint of a word: set operations compare these
@@ -115,6 +125,16 @@ mod tests {
         assert_eq!(words("13-fold, snake_case;x"), ["13", "fold", "snake_case", "x"]);
         assert_eq!(words("  ?!  "), Vec::<String>::new());
         assert_eq!(words("Grüße, Ölfeld"), ["grüße", "ölfeld"]);
+    }
+
+    #[test]
+    fn marks_stay_inside_their_words() {
+        // Devanagari vowel signs (Mc/Mn), a decomposed é (e + U+0301), Thai.
+        assert_eq!(words("क्या आकाश नीला है?"), ["क्या", "आकाश", "नीला", "है"]);
+        assert_eq!(words("cafe\u{301} au lait"), ["cafe\u{301}", "au", "lait"]);
+        assert_eq!(words("ท้องฟ้า สีฟ้า"), ["ท้องฟ้า", "สีฟ้า"]);
+        // Connector punctuation joins, other punctuation and symbols split.
+        assert_eq!(words("a\u{203F}b c€d ½x"), ["a\u{203F}b", "c", "d", "½x"]);
     }
 
     #[test]
