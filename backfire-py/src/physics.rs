@@ -211,9 +211,9 @@ impl PySECFunctional {
         Ok(PySECFunctional { inner })
     }
 
-    /// Score ``theta``; with ``theta_prev`` (taken ``dt`` earlier) the
-    /// frequency penalty is included. Returns the 8-key dict of the
-    /// reference.
+    /// Score ``theta`` (not empty); with ``theta_prev`` (the same length,
+    /// taken ``dt`` earlier) the frequency penalty is included. Returns the
+    /// 8-key dict of the reference.
     #[pyo3(signature = (theta, theta_prev = None, dt = 0.01))]
     fn evaluate<'py>(
         &mut self,

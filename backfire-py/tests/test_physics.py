@@ -182,7 +182,12 @@ def test_sec_errors_and_empty_input():
         sec.evaluate([math.nan] * 16)
     with pytest.raises(ValueError, match="theta_prev contains NaN or Inf"):
         sec.evaluate([0.0] * 16, theta_prev=[math.inf] * 16)
-    assert sec.evaluate([])["r_global"] == 0.0  # reference: NaN
+    # The reference scored an empty snapshot R = NaN and compared only the
+    # shorter prefix of a theta_prev of another length.
+    with pytest.raises(ValueError, match="theta must not be empty"):
+        sec.evaluate([])
+    with pytest.raises(ValueError, match=r"theta_prev must have the length of theta \(16\), got 3"):
+        sec.evaluate([0.0] * 16, theta_prev=[0.0] * 3)
 
 
 def test_critical_coupling():

@@ -31,6 +31,16 @@ pub enum PhysicsError {
     NonFiniteTheta,
     /// An SEC previous phase was NaN or ±∞ (`"theta_prev contains NaN or Inf"`).
     NonFinitePrev,
+    /// An SEC snapshot had no phases (`"theta must not be empty"`): an empty
+    /// set of oscillators has no coherence to score.
+    EmptyTheta,
+    /// An SEC previous snapshot of another length than `theta`.
+    PrevLength {
+        /// The length of `theta`.
+        expected: usize,
+        /// The length of `theta_prev`.
+        got: usize,
+    },
     /// A flat matrix had the wrong number of entries
     /// (`"expected 256 elements, got 10"`).
     MatrixLength {
@@ -62,6 +72,10 @@ impl fmt::Display for PhysicsError {
             PhysicsError::NonFiniteResult => f.write_str("step produced NaN or Inf (parameters overflow)"),
             PhysicsError::NonFiniteTheta => f.write_str("theta contains NaN or Inf"),
             PhysicsError::NonFinitePrev => f.write_str("theta_prev contains NaN or Inf"),
+            PhysicsError::EmptyTheta => f.write_str("theta must not be empty"),
+            PhysicsError::PrevLength { expected, got } => {
+                write!(f, "theta_prev must have the length of theta ({expected}), got {got}")
+            }
             PhysicsError::MatrixLength { expected, got } => {
                 write!(f, "expected {expected} elements, got {got}")
             }

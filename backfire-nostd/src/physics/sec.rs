@@ -206,11 +206,15 @@ impl<T: Transcendental, const N: usize> SECFunctional<T, N> {
         self.prev_v
     }
 
-    /// Scores a snapshot `theta` (any length), optionally against the
-    /// previous snapshot `theta_prev` taken `dt` earlier.
+    /// Scores a snapshot `theta` (any non-zero length, as in the reference:
+    /// V_c reads the first `min(len, N)` phases, the entropy and R all of
+    /// them), optionally against the previous snapshot `theta_prev` taken
+    /// `dt` earlier.
     ///
     /// Errors (nothing changes): `"theta contains NaN or Inf"`,
-    /// `"theta_prev contains NaN or Inf"`, non-finite `dt`. A `dt ≤ 0` is
+    /// `"theta_prev contains NaN or Inf"`, non-finite `dt`, an empty
+    /// `theta` (the reference scored it R = NaN), a `theta_prev` of another
+    /// length (the reference compared the shorter prefix). A `dt ≤ 0` is
     /// floored at 1e-12 as in the reference.
     pub fn evaluate(
         &mut self,
@@ -223,6 +227,12 @@ impl<T: Transcendental, const N: usize> SECFunctional<T, N> {
         }
         if theta_prev.is_some_and(|p| p.iter().any(|x| !x.is_finite())) {
             return Err(PhysicsError::NonFinitePrev);
+        }
+        if theta.is_empty() {
+            return Err(PhysicsError::EmptyTheta);
+        }
+        if let Some(prev) = theta_prev.filter(|p| p.len() != theta.len()) {
+            return Err(PhysicsError::PrevLength { expected: theta.len(), got: prev.len() });
         }
         check_finite("dt", dt.to_f64())?;
         let v_coupling = self.coupling_potential(theta);
@@ -443,6 +453,7 @@ pub fn bessel_i0_approx(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::render;
 
     #[test]
     fn bessel_values_match_spec() {
@@ -468,9 +479,26 @@ mod tests {
     }
 
     #[test]
+    fn empty_theta_and_mismatched_prev_are_rejected_without_change() {
+        let mut sec = SECFunctional::<f64>::default();
+        let theta = [0.3; 16];
+        sec.evaluate(&theta, None, 0.01).unwrap();
+        let before = sec.prev_v();
+        let err = sec.evaluate(&[], None, 0.01).unwrap_err();
+        assert_eq!(err, PhysicsError::EmptyTheta);
+        assert_eq!(render(&err).as_str(), "theta must not be empty");
+        let err = sec.evaluate(&theta, Some(&[0.3; 15]), 0.01).unwrap_err();
+        assert_eq!(err, PhysicsError::PrevLength { expected: 16, got: 15 });
+        assert_eq!(render(&err).as_str(), "theta_prev must have the length of theta (16), got 15");
+        assert_eq!(sec.prev_v(), before);
+        // Other lengths stay accepted, with a previous snapshot of the same length.
+        assert!(sec.evaluate(&[0.1; 5], Some(&[0.2; 5]), 0.01).is_ok());
+    }
+
+    #[test]
     fn shared_trig_pass_gives_the_same_r_bit_for_bit() {
         let phases: [f64; 20] = core::array::from_fn(|i| 0.37 * i as f64 + 0.1);
-        for len in [0, 1, 7, 16, 17, 20] {
+        for len in [1, 7, 16, 17, 20] {
             let theta = &phases[..len];
             let r = SECFunctional::<f64>::default().evaluate(theta, None, 0.01).unwrap().r_global;
             assert_eq!(r.to_bits(), order_parameter(theta).to_bits(), "len {len}");
