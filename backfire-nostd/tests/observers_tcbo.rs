@@ -182,6 +182,29 @@ fn stride_counter_counts_every_call() {
     assert_golden(results[11], 0.8997624313921506);
 }
 
+/// A forced computation between strided ones leaves the stride's phase
+/// alone (spec §8 item 10: the reference's shifted it).
+#[test]
+fn forced_computations_do_not_shift_the_stride() {
+    let params = TCBOParams { compute_every_n: 3, window_size: 5, ..TCBOParams::reference() };
+    let (mut plain, mut forced) = (observer(1, params), observer(1, params));
+    for i in 0..12 {
+        let theta = [f64::from(i * i % 7)];
+        plain.push(&theta).unwrap();
+        forced.push(&theta).unwrap();
+        if i == 8 {
+            forced.compute(true).unwrap();
+        }
+        // The next strided computation refreshes both at the same call.
+        let (a, b) = (plain.compute(false).unwrap(), forced.compute(false).unwrap());
+        if i >= 10 {
+            assert_eq!(a.to_bits(), b.to_bits(), "call {i}");
+        }
+    }
+    // Calls 9 and 12 are strided: the last result is the twelfth row's.
+    assert_golden(plain.compute(false).unwrap(), 0.8997624313921506);
+}
+
 #[test]
 fn dispersion_of_exact_shapes() {
     let circle: Vec<f64> = (0..50)

@@ -318,10 +318,12 @@ impl<T: ObserverFloat, S: AsRef<[T]> + AsMut<[T]>> TCBOObserver<T, S> {
     /// Recomputes `p_h1` with the radial-dispersion surrogate (spec §2.4)
     /// and returns it.
     ///
-    /// Every call advances the stride counter. Unless `force`, only every
-    /// `compute_every_n`-th call computes; and nothing is computed before
-    /// `min_needed` rows are buffered. Skipped calls return the cached
-    /// `p_h1` (0 before the first computation) and change nothing else.
+    /// Unless `force`, only every `compute_every_n`-th unforced call
+    /// computes (a forced call computes without moving the stride, unlike
+    /// the reference's, where it shifted the phase of every later strided
+    /// computation); and nothing is computed before `min_needed` rows are
+    /// buffered. Skipped calls return the cached `p_h1` (0 before the first
+    /// computation) and change nothing else.
     ///
     /// # Errors
     ///
@@ -368,11 +370,14 @@ impl<T: ObserverFloat, S: AsRef<[T]> + AsMut<[T]>> TCBOObserver<T, S> {
         self.compute(force)
     }
 
-    /// Advances the stride counter and says whether to compute now.
+    /// Says whether to compute now; an unforced call advances the stride
+    /// counter (also while too few rows are buffered, as in the reference).
     fn due(&mut self, force: bool) -> bool {
-        self.counter = self.counter.wrapping_add(1);
-        let stride = self.config.compute_every_n;
-        let on_stride = force || stride == 0 || self.counter % stride == 0;
+        let on_stride = force || {
+            self.counter = self.counter.wrapping_add(1);
+            let stride = self.config.compute_every_n;
+            stride == 0 || self.counter % stride == 0
+        };
         on_stride && self.ring.is_full()
     }
 
