@@ -60,7 +60,7 @@ pub struct TCBOControllerParams {
 impl Default for TCBOControllerParams {
     fn default() -> Self {
         TCBOControllerParams {
-            tau_h1: 0.72,
+            tau_h1: super::TAU_H1,
             kp: 0.8,
             ki: 0.2,
             integral_min: -5.0,

@@ -50,6 +50,13 @@
 //! with an [`ObserverError`] and leave the state unchanged; nothing
 //! reachable from outside panics.
 
+/// The first-Betti probability threshold τ_h1 = 0.72, one value for every
+/// model that reads it: the default of the TCBO gate (`p_h1 > τ_h1`) and of
+/// the controller's target, the L16 H_rec deficit `max(0, τ_h1 − p_h1)`
+/// ([`P_H1_TARGET`](crate::physics::l16::P_H1_TARGET)) and the SSGF's C4 target
+/// ([`TCBO_THRESHOLD`](crate::ssgf::costs::TCBO_THRESHOLD)).
+pub const TAU_H1: f64 = 0.72;
+
 pub mod controller;
 pub mod embedding;
 mod error;

@@ -56,7 +56,7 @@ impl Default for TCBOParams {
             embed_dim: 3,
             tau_delay: 1,
             window_size: 50,
-            tau_h1: 0.72,
+            tau_h1: super::TAU_H1,
             beta: 8.0,
             s0: 0.0,
             persistence_threshold: 0.05,

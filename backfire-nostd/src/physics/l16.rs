@@ -33,8 +33,8 @@ use crate::physics::upde::order_parameter;
 
 /// Number of H_rec values remembered.
 pub const H_REC_HISTORY_CAP: usize = 100;
-/// Target of the first-Betti probability in the h1 deficit.
-pub const P_H1_TARGET: f64 = 0.72;
+/// Target of the first-Betti probability in the h1 deficit (τ_h1).
+pub const P_H1_TARGET: f64 = crate::observers::TAU_H1;
 /// Weight of the Frobenius term (PGBO) in the full H_rec path.
 pub const PGBO_WEIGHT: f64 = 0.01;
 /// Default PLV window (samples).

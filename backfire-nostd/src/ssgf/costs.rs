@@ -41,7 +41,7 @@ pub const C9_ROW: usize = 8;
 pub const C9_TARGET: f64 = 1.0;
 /// TCBO threshold `τ_h1`: C4's target, the tcbo gate (`p_h1 > 0.72`) and
 /// the H_rec deficit.
-pub const TCBO_THRESHOLD: f64 = 0.72;
+pub const TCBO_THRESHOLD: f64 = crate::observers::TAU_H1;
 /// Weight of `Σ W_ij²` in R_graph.
 pub const R_GRAPH_ALPHA_FROB: f64 = 0.01;
 /// Weight of the gap penalty `1/(λ1 + ε)` in R_graph.
