@@ -11,6 +11,7 @@ use pyo3::types::PyDict;
 
 use crate::convert::{choice, floats};
 use crate::errors::IntoPyResult;
+use crate::gate::py_float;
 
 /// Topological boundary observer: delay-embeds a window of phase vectors
 /// and maps the H1 lifetime of the point cloud to ``p_h1`` in [0, 1].
@@ -129,12 +130,12 @@ impl PyTCBOObserver {
         }
     }
 
-    fn __repr__(&self) -> String {
+    fn __repr__(&self, py: Python<'_>) -> String {
         format!(
-            "TCBOObserver(n={}, method={:?}, p_h1={}, is_conscious={})",
+            "TCBOObserver(n={}, method='{}', p_h1={}, is_conscious={})",
             self.inner.n(),
             self.method(),
-            self.inner.p_h1(),
+            py_float(py, self.inner.p_h1()),
             if self.inner.is_conscious() { "True" } else { "False" }
         )
     }
@@ -209,6 +210,54 @@ impl PyTCBOController {
     fn last_error(&self) -> f64 {
         self.inner.last_error()
     }
+    /// The target (and gate threshold).
+    #[getter]
+    fn tau_h1(&self) -> f64 {
+        self.inner.config().tau_h1()
+    }
+    /// Proportional gain.
+    #[getter]
+    fn kp(&self) -> f64 {
+        self.inner.config().kp()
+    }
+    /// Integral gain.
+    #[getter]
+    fn ki(&self) -> f64 {
+        self.inner.config().ki()
+    }
+    /// Lower bound of ``kappa``.
+    #[getter]
+    fn kappa_min(&self) -> f64 {
+        self.inner.config().kappa_bounds().0
+    }
+    /// Upper bound of ``kappa``.
+    #[getter]
+    fn kappa_max(&self) -> f64 {
+        self.inner.config().kappa_bounds().1
+    }
+    /// ``"anti_windup"`` or ``"reference"``.
+    #[getter]
+    fn law(&self) -> &'static str {
+        match self.inner.law() {
+            ControlLaw::AntiWindup => "anti_windup",
+            ControlLaw::Reference => "reference",
+        }
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let config = self.inner.config();
+        let (kappa_min, kappa_max) = config.kappa_bounds();
+        format!(
+            "TCBOController(tau_h1={}, kp={}, ki={}, kappa_min={}, kappa_max={}, law='{}', integral={})",
+            py_float(py, config.tau_h1()),
+            py_float(py, config.kp()),
+            py_float(py, config.ki()),
+            py_float(py, kappa_min),
+            py_float(py, kappa_max),
+            self.law(),
+            py_float(py, self.inner.integral()),
+        )
+    }
 }
 
 /// Phase→geometry bridge: phase velocity minus a boundary potential,
@@ -282,5 +331,43 @@ impl PyPGBOEngine {
     #[getter]
     fn h_munu(&self) -> Vec<f64> {
         self.inner.h_munu().to_vec()
+    }
+    /// Dimension.
+    #[getter]
+    fn n(&self) -> usize {
+        self.inner.n()
+    }
+    /// Boundary-potential weight.
+    #[getter]
+    fn alpha(&self) -> f64 {
+        self.inner.config().alpha()
+    }
+    /// Tensor gain.
+    #[getter]
+    fn kappa(&self) -> f64 {
+        self.inner.config().kappa()
+    }
+    /// Saturation scale of ``u``.
+    #[getter]
+    fn u_cap(&self) -> f64 {
+        self.inner.config().u_cap()
+    }
+    /// Whether ``h`` is made traceless.
+    #[getter]
+    fn traceless(&self) -> bool {
+        self.inner.config().traceless()
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let config = self.inner.config();
+        format!(
+            "PGBOEngine(n={}, alpha={}, kappa={}, u_cap={}, traceless={}, u_norm={})",
+            self.inner.n(),
+            py_float(py, config.alpha()),
+            py_float(py, config.kappa()),
+            py_float(py, config.u_cap()),
+            if config.traceless() { "True" } else { "False" },
+            py_float(py, self.inner.u_norm()),
+        )
     }
 }

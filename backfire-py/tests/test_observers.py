@@ -180,3 +180,18 @@ def test_pgbo_validates():
         e.set_boundary_potential([1.0])
     with pytest.raises(ValueError):
         bk.PGBOEngine(u_cap=-1.0)
+
+
+def test_settings_are_readable_and_shown_in_repr():
+    ctl = bk.TCBOController(tau_h1=0.8, kp=0.5, kappa_min=0.1, law="reference")
+    assert (ctl.tau_h1, ctl.kp, ctl.ki, ctl.kappa_min, ctl.kappa_max, ctl.law) == (0.8, 0.5, 0.2, 0.1, 5.0, "reference")
+    ctl.step(0.3, 1.0, 0.1)
+    assert repr(ctl) == (
+        f"TCBOController(tau_h1=0.8, kp=0.5, ki=0.2, kappa_min=0.1, kappa_max=5.0, law='reference', "
+        f"integral={ctl.integral!r})"
+    )
+    pgbo = bk.PGBOEngine(n=3, alpha=0.25, traceless=True)
+    assert (pgbo.n, pgbo.alpha, pgbo.kappa, pgbo.u_cap, pgbo.traceless) == (3, 0.25, 0.3, 10.0, True)
+    pgbo.compute([0.1, 0.2, 0.3], 0.01)
+    assert repr(pgbo) == f"PGBOEngine(n=3, alpha=0.25, kappa=0.3, u_cap=10.0, traceless=True, u_norm={pgbo.u_norm!r})"
+    assert repr(bk.TCBOObserver(n=2)) == "TCBOObserver(n=2, method='surrogate', p_h1=0.0, is_conscious=False)"

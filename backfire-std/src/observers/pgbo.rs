@@ -86,6 +86,10 @@ impl PGBOEngine {
     pub fn n(&self) -> usize {
         self.core.d()
     }
+    /// The validated settings (α, κ, saturation scale, traceless).
+    pub fn config(&self) -> &PGBOConfig<f64> {
+        self.core.config()
+    }
 }
 
 #[cfg(test)]
