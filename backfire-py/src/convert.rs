@@ -155,8 +155,12 @@ fn score_from_other(value: &Bound<'_, PyAny>) -> Result<f64, String> {
 
 /// `callback_error: <repr of the exception>`.
 pub fn callback_error(py: Python<'_>, err: &PyErr) -> String {
-    let repr = err.value(py).repr().map(|r| r.to_string()).unwrap_or_else(|_| "<exception>".to_owned());
-    format!("callback_error: {repr}")
+    format!("callback_error: {}", exception_repr(py, err))
+}
+
+/// The `repr()` of an exception, as Python prints it (`ValueError('x')`).
+pub fn exception_repr(py: Python<'_>, err: &PyErr) -> String {
+    err.value(py).repr().map(|r| r.to_string()).unwrap_or_else(|_| "<exception>".to_owned())
 }
 
 /// Classifies an exception raised by a callback: an `Exception` halts the

@@ -1,38 +1,46 @@
 //! `CoherenceScorer` and `CoherenceScore`, with Python callbacks as the NLI
 //! backend and the knowledge store.
 
+use std::ffi::CString;
 use std::sync::{Arc, Mutex, RwLock};
 
 use backfire_nostd::gate::CoherenceScore;
 use backfire_std::CoherenceScorer;
 use backfire_std::scorer::{Fact, HeuristicNli, InMemoryKnowledge, KnowledgeStore, NliBackend};
-use pyo3::exceptions::PyRuntimeError;
+use pyo3::exceptions::{PyRuntimeError, PyRuntimeWarning};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 
 use crate::config::PyBackfireConfig;
-use crate::convert::{is_interrupt, score_from};
+use crate::convert::{exception_repr, is_interrupt, score_from, type_name};
 use crate::errors::IntoPyResult;
 use crate::gate::py_float;
 
-/// An interrupt (``KeyboardInterrupt``, ``SystemExit``) raised inside a
-/// backend callback. The std traits return plain values, so the callback
-/// parks the error here and the scorer raises it once the call returns.
+/// An error to raise from inside a backend callback: the std traits return
+/// plain values, so the callback parks it here and the scorer raises it
+/// once the call returns.
 #[derive(Clone, Default)]
 struct Pending(Arc<Mutex<Option<PyErr>>>);
 
 impl Pending {
-    /// Records `err` if it is not an ordinary `Exception` (those count as
-    /// "no evidence", like in the fallback).
-    fn park(&self, py: Python<'_>, err: PyErr) {
-        if is_interrupt(py, &err) {
-            if let Ok(mut slot) = self.0.lock() {
-                slot.get_or_insert(err);
-            }
+    /// Keeps `err` (the first one) to raise once the call returns: an
+    /// interrupt (``KeyboardInterrupt``, ``SystemExit``), or a warning the
+    /// filters turned into an error.
+    fn park(&self, err: PyErr) {
+        if let Ok(mut slot) = self.0.lock() {
+            slot.get_or_insert(err);
         }
     }
 
-    /// Raises the parked interrupt, if any.
+    /// A `RuntimeWarning` saying a callback's answer was not usable.
+    fn warn(&self, py: Python<'_>, message: &str) {
+        let message = CString::new(message).unwrap_or_else(|_| c"callback answer not usable".to_owned());
+        if let Err(err) = PyErr::warn(py, &py.get_type::<PyRuntimeWarning>(), &message, 1) {
+            self.park(err);
+        }
+    }
+
+    /// Raises the parked error, if any.
     fn raise(&self) -> PyResult<()> {
         match self.0.lock().ok().and_then(|mut slot| slot.take()) {
             Some(err) => Err(err),
@@ -41,8 +49,12 @@ impl Pending {
     }
 }
 
+/// What an unusable NLI answer is scored as (the fallback's wording too).
+const NO_EVIDENCE: &str = "scored as no evidence (0.5)";
+
 /// A Python ``(premise, hypothesis) -> float`` as the NLI backend. Raising
-/// or returning a non-number gives NaN, which the scorer reads as neutral.
+/// or returning a non-number or a non-finite number gives NaN, which the
+/// scorer reads as neutral, and a ``RuntimeWarning``.
 struct PyNli {
     callback: Py<PyAny>,
     pending: Pending,
@@ -50,12 +62,26 @@ struct PyNli {
 
 impl NliBackend for PyNli {
     fn score(&self, premise: &str, hypothesis: &str) -> f64 {
-        Python::attach(|py| match self.callback.bind(py).call1((premise, hypothesis)) {
-            Ok(value) => score_from(&value).unwrap_or(f64::NAN),
-            Err(err) => {
-                self.pending.park(py, err);
-                f64::NAN
-            }
+        Python::attach(|py| {
+            let problem = match self.callback.bind(py).call1((premise, hypothesis)) {
+                Ok(value) => match score_from(&value) {
+                    Ok(x) if x.is_finite() => return x,
+                    Ok(x) => format!("nli_callback returned {}; {NO_EVIDENCE}", py_float(py, x)),
+                    Err(_) => {
+                        format!(
+                            "nli_callback returned {}, expected a number; {NO_EVIDENCE}",
+                            type_name(&value)
+                        )
+                    }
+                },
+                Err(err) if is_interrupt(py, &err) => {
+                    self.pending.park(err);
+                    return f64::NAN;
+                }
+                Err(err) => format!("nli_callback raised {}; {NO_EVIDENCE}", exception_repr(py, &err)),
+            };
+            self.pending.warn(py, &problem);
+            f64::NAN
         })
     }
 }
@@ -71,8 +97,13 @@ impl PyKnowledge {
     fn call(&self, query: &str) -> Vec<Fact> {
         Python::attach(|py| match self.callback.bind(py).call1((query,)) {
             Ok(value) => facts_from(&value),
+            Err(err) if is_interrupt(py, &err) => {
+                self.pending.park(err);
+                Vec::new()
+            }
             Err(err) => {
-                self.pending.park(py, err);
+                let repr = exception_repr(py, &err);
+                self.pending.warn(py, &format!("knowledge_callback raised {repr}; used as no context"));
                 Vec::new()
             }
         })
@@ -132,7 +163,8 @@ impl KnowledgeStore for PyKnowledge {
 /// NLI; ``knowledge_callback(query)`` replaces the built-in facts and may
 /// return text (one key-less fact), a list of ``(key, value)`` pairs, or
 /// ``None``. Callback exceptions and non-numeric returns count as "no
-/// evidence" (0.5); ``KeyboardInterrupt``/``SystemExit`` propagate.
+/// evidence" (0.5) and emit a ``RuntimeWarning`` saying so;
+/// ``KeyboardInterrupt``/``SystemExit`` propagate.
 #[pyclass(name = "CoherenceScorer", module = "backfire_kernel", frozen)]
 pub struct PyCoherenceScorer {
     inner: RwLock<CoherenceScorer>,

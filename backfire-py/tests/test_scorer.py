@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import pytest
 
@@ -71,15 +72,38 @@ def test_nli_callback(gate):
     scorer = gate.CoherenceScorer(nli_callback=lambda p, h: 0.2)
     assert scorer.use_nli is True
     assert scorer.calculate_logical_divergence("x", "y") == pytest.approx(0.2)
-    for bad in (math.nan, None, "0.2"):
+    for bad, said in ((math.nan, "nan"), (None, "NoneType, expected a number"), ("0.2", "str, expected a number")):
         s = gate.CoherenceScorer(nli_callback=lambda p, h, bad=bad: bad)
-        assert s.calculate_logical_divergence("x", "y") == 0.5
+        with pytest.warns(RuntimeWarning, match=rf"^nli_callback returned {said}; scored as no evidence \(0\.5\)$"):
+            assert s.calculate_logical_divergence("x", "y") == 0.5
 
     def boom(p, h):
         raise RuntimeError("nli down")
 
-    assert gate.CoherenceScorer(nli_callback=boom).calculate_logical_divergence("x", "y") == 0.5
+    message = r"^nli_callback raised RuntimeError\('nli down'\); scored as no evidence \(0\.5\)$"
+    with pytest.warns(RuntimeWarning, match=message):
+        assert gate.CoherenceScorer(nli_callback=boom).calculate_logical_divergence("x", "y") == 0.5
     assert gate.CoherenceScorer(nli_callback=lambda p, h: 7).calculate_logical_divergence("x", "y") == 1.0
+
+
+def test_unusable_callback_answers_warn_at_the_callers_line(gate):
+    def store_down(query):
+        raise ConnectionError("store down")
+
+    scorer = gate.CoherenceScorer(nli_callback=lambda p, h: None, knowledge_callback=store_down)
+    with pytest.warns(RuntimeWarning) as caught:
+        ok, s = scorer.review("x", "y")
+    assert [str(w.message) for w in caught] == [
+        "nli_callback returned NoneType, expected a number; scored as no evidence (0.5)",
+        "knowledge_callback raised ConnectionError('store down'); used as no context",
+    ]
+    assert all(w.filename == __file__ for w in caught), [w.filename for w in caught]
+    assert s.score == pytest.approx(0.5)
+    # Warnings turned into errors stop the review.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(RuntimeWarning, match="nli_callback returned NoneType"):
+            scorer.review("x", "y")
 
 
 def test_knowledge_callback_text_and_facts(gate):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import threading
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -51,13 +52,30 @@ def _clamp_unit(x: float) -> float:
     return min(max(x, 0.0), 1.0)
 
 
+NO_EVIDENCE = "scored as no evidence (0.5)"
+
+
+def _warn(message: str) -> None:
+    """A ``RuntimeWarning`` for a callback whose answer could not be used,
+    attributed to the code that called the scorer (the Rust backend warns
+    with the same text)."""
+    warnings.warn(message, RuntimeWarning, stacklevel=5)
+
+
 def _divergence(raw: Any) -> float:
-    """A backend's raw divergence: non-numbers and non-finite → 0.5."""
+    """A backend's raw divergence: non-numbers and non-finite → 0.5, with a
+    warning."""
     try:
-        x = float(raw) if not isinstance(raw, (str, bytes)) and raw is not None else math.nan
+        x = float(raw) if not isinstance(raw, (str, bytes)) and raw is not None else None
     except Exception:  # noqa: BLE001 - any failure is "no evidence"
-        x = math.nan
-    return DIVERGENCE_NEUTRAL if not math.isfinite(x) else min(max(x, 0.0), 1.0)
+        x = None
+    if x is None:
+        _warn(f"nli_callback returned {type(raw).__name__}, expected a number; {NO_EVIDENCE}")
+        return DIVERGENCE_NEUTRAL
+    if not math.isfinite(x):
+        _warn(f"nli_callback returned {x!r}; {NO_EVIDENCE}")
+        return DIVERGENCE_NEUTRAL
+    return min(max(x, 0.0), 1.0)
 
 
 @dataclass(frozen=True)
@@ -185,7 +203,9 @@ class CoherenceScorer:
     ``nli_callback(premise, hypothesis) -> float`` replaces the heuristic
     NLI; ``knowledge_callback(query) -> str | None`` replaces the built-in
     store (its text is treated as one key-less fact). Callback exceptions and
-    non-numeric returns count as "no evidence" (0.5).
+    non-numeric or non-finite returns count as "no evidence" (0.5) and emit
+    a ``RuntimeWarning`` saying so; ``KeyboardInterrupt``/``SystemExit``
+    propagate.
     """
 
     def __init__(
@@ -263,8 +283,9 @@ class CoherenceScorer:
             return heuristic_nli(prompt, text_output)
         try:
             raw = self._nli(prompt, text_output)
-        except Exception:  # noqa: BLE001 - a failing backend is "no evidence"
-            raw = None
+        except Exception as exc:  # noqa: BLE001 - a failing backend is "no evidence"
+            warnings.warn(f"nli_callback raised {exc!r}; {NO_EVIDENCE}", RuntimeWarning, stacklevel=3)
+            return DIVERGENCE_NEUTRAL
         return _divergence(raw)
 
     def calculate_factual_divergence(self, prompt: str, text_output: str) -> float:
@@ -276,7 +297,8 @@ class CoherenceScorer:
             return self._store.retrieve_facts(prompt)
         try:
             return facts_from_context(self._knowledge(prompt))
-        except Exception:  # noqa: BLE001 - a failing store is "no context"
+        except Exception as exc:  # noqa: BLE001 - a failing store is "no context"
+            warnings.warn(f"knowledge_callback raised {exc!r}; used as no context", RuntimeWarning, stacklevel=4)
             return []
 
     def compute_divergence(self, prompt: str, action: str) -> float:
