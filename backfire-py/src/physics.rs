@@ -2,7 +2,10 @@
 //! API (spec/20 §6) plus seeds, single steps, continued time and read
 //! access to the parameters.
 
-use backfire_std::physics::{L16Controller, L16StepResult, SECFunctional, SECResult, UPDEState, UPDEStepper};
+use backfire_std::physics::{
+    EigenBlocks, L16Controller, L16CostInputs, L16StepResult, SECFunctional, SECResult, UPDEState,
+    UPDEStepper,
+};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -182,6 +185,21 @@ fn sec_dict<'py>(py: Python<'py>, r: &SECResult<f64>) -> PyResult<Bound<'py, PyD
 }
 
 /// A 16×16 matrix as 256 row-major values, from a flat sequence or 16 rows.
+/// A matrix given as rows (a list of rows or a 2-D array) as column-major
+/// values and its column count.
+fn column_major(matrix: &Bound<'_, PyAny>, name: &str) -> PyResult<(Vec<f64>, usize)> {
+    let rows = matrix.try_iter()?.map(|row| floats(&row?, name)).collect::<PyResult<Vec<_>>>()?;
+    let cols = rows.first().map_or(0, Vec::len);
+    if let Some(bad) = rows.iter().find(|r| r.len() != cols) {
+        return Err(PyValueError::new_err(format!(
+            "{name} rows must all have {cols} values, got one with {}",
+            bad.len()
+        )));
+    }
+    let values = (0..cols).flat_map(|c| rows.iter().filter_map(move |r| r.get(c).copied())).collect();
+    Ok((values, cols))
+}
+
 fn flat_matrix(knm: &Bound<'_, PyAny>) -> PyResult<Vec<f64>> {
     if let Ok(rows) = knm.extract::<Vec<Vec<f64>>>() {
         if rows.iter().all(|r| r.len() == rows.len()) && !rows.is_empty() {
@@ -313,7 +331,14 @@ impl PyL16Controller {
     /// One step (the reference's nine arguments, in its order; the costs
     /// and ``dt`` have defaults). Returns the 13-key dict. Every value must
     /// be finite and ``dt > 0`` (``ValueError`` otherwise; nothing changes).
-    #[pyo3(signature = (theta, r_global, plv, c7 = 0.0, c8 = 0.0, c10 = 0.0, p_h1 = 0.72, h_frob = 0.0, dt = 0.01))]
+    ///
+    /// Without ``eigvecs``/``target`` H_rec takes the reference's
+    /// simplified path, which reads neither ``theta`` nor ``h_frob``. With
+    /// both (``rows × k`` and ``rows × m`` matrices, ``rows ≤ n``: lists of
+    /// rows or 2-D arrays) it takes the full path: the squared difference
+    /// of their common columns, the phase variance of ``theta`` and
+    /// ``0.01·h_frob`` are added.
+    #[pyo3(signature = (theta, r_global, plv, c7 = 0.0, c8 = 0.0, c10 = 0.0, p_h1 = 0.72, h_frob = 0.0, dt = 0.01, *, eigvecs = None, target = None))]
     #[allow(clippy::too_many_arguments)]
     fn step<'py>(
         &mut self,
@@ -327,9 +352,22 @@ impl PyL16Controller {
         p_h1: f64,
         h_frob: f64,
         dt: f64,
+        eigvecs: Option<&Bound<'py, PyAny>>,
+        target: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let theta = floats(theta, "theta")?;
-        let r = self.inner.step(&theta, r_global, plv, c7, c8, c10, p_h1, h_frob, dt).into_py()?;
+        let costs = L16CostInputs { c7_symbolic: c7, c8_phase: c8, c10_boundary: c10, p_h1, h_frob };
+        let r = match (eigvecs, target) {
+            (None, None) => self.inner.step_with(&theta, None, r_global, plv, &costs, dt),
+            (Some(eigvecs), Some(target)) => {
+                let (eigvecs, eig_cols) = column_major(eigvecs, "eigvecs")?;
+                let (target, target_cols) = column_major(target, "target")?;
+                let blocks = EigenBlocks { eigvecs: &eigvecs, eig_cols, target: &target, target_cols };
+                self.inner.step_with(&theta, Some(&blocks), r_global, plv, &costs, dt)
+            }
+            _ => return Err(PyValueError::new_err("eigvecs and target must be given together")),
+        }
+        .into_py()?;
         l16_dict(py, &r)
     }
 

@@ -240,3 +240,23 @@ def test_l16_rejects_non_finite_and_bad_params():
         bk.L16Controller(plv_window=-1)
     with pytest.raises(TypeError):
         ctl.step([0.0] * 16)
+
+
+def test_l16_full_h_rec_path_with_eigenvector_blocks():
+    np = pytest.importorskip("numpy")
+    eigvecs = [[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]
+    target = [[1.0, 0.0], [0.0, 0.0], [0.0, 1.0]]
+    args = dict(theta=[0.0, math.pi], r_global=0.8, plv=0.5, p_h1=0.72, h_frob=10.0)
+    # Simplified path (the reference's): neither theta nor h_frob count.
+    assert bk.L16Controller().step(**args)["h_rec"] == pytest.approx(0.2)
+    # Full path: column 1 differs by 2, theta has R = 0 (variance 1), 0.01·h_frob.
+    full = bk.L16Controller().step(**args, eigvecs=eigvecs, target=target)["h_rec"]
+    assert full == pytest.approx(2.0 + 0.2 + 1.0 + 0.1)
+    as_arrays = bk.L16Controller().step(**args, eigvecs=np.array(eigvecs), target=np.array(target))["h_rec"]
+    assert as_arrays == full
+    with pytest.raises(ValueError, match="eigvecs and target must be given together"):
+        bk.L16Controller().step(**args, eigvecs=eigvecs)
+    with pytest.raises(ValueError, match="eigvecs rows must all have 2 values, got one with 1"):
+        bk.L16Controller().step(**args, eigvecs=[[1.0, 0.0], [1.0]], target=target)
+    with pytest.raises(ValueError, match="target block"):
+        bk.L16Controller().step(**args, eigvecs=eigvecs, target=[[1.0], [0.0]])

@@ -258,6 +258,9 @@ class L16Controller:
         p_h1: float = 0.72,
         h_frob: float = 0.0,
         dt: float = 0.01,
+        *,
+        eigvecs: Sequence[_Floats] | None = None,
+        target: Sequence[_Floats] | None = None,
     ) -> dict[str, float | bool]: ...
     def plv_gate_open(self) -> bool: ...
     def reset(self) -> None: ...

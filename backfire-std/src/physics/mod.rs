@@ -20,7 +20,8 @@ mod sec;
 mod upde;
 
 pub use backfire_nostd::physics::{
-    KNM, L16CostInputs, L16StepResult, LAYER_NAMES, N_LAYERS, OMEGA_N, SECResult, build_knm_matrix,
+    EigenBlocks, KNM, L16CostInputs, L16StepResult, LAYER_NAMES, N_LAYERS, OMEGA_N, SECResult,
+    build_knm_matrix,
 };
 pub use l16::{L16Controller, L16ControllerState};
 pub use sec::SECFunctional;
