@@ -2,6 +2,7 @@
 //! API (spec/20 §6) plus seeds, single steps, continued time and read
 //! access to the parameters.
 
+use backfire_nostd::rng::SimpleRng;
 use backfire_std::physics::{
     EigenBlocks, L16Controller, L16CostInputs, L16StepResult, SECFunctional, SECResult, UPDEState,
     UPDEStepper,
@@ -54,7 +55,11 @@ pub struct PyUPDEStepper {
 #[pymethods]
 impl PyUPDEStepper {
     #[new]
-    #[pyo3(signature = (dt = 0.01, field_pressure = 0.1, noise_amplitude = 0.05, seed = None, *, omega = None, knm = None))]
+    #[pyo3(signature = (
+        dt = 0.01, field_pressure = 0.1, noise_amplitude = 0.05, seed = None, *, omega = None, knm = None,
+        scramble_seed = false, skip_silent_noise = false
+    ))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         dt: f64,
         field_pressure: f64,
@@ -62,8 +67,14 @@ impl PyUPDEStepper {
         seed: Option<u64>,
         omega: Option<&Bound<'_, PyAny>>,
         knm: Option<&Bound<'_, PyAny>>,
+        scramble_seed: bool,
+        skip_silent_noise: bool,
     ) -> PyResult<Self> {
         let mut inner = UPDEStepper::new(dt, field_pressure, noise_amplitude, seed).into_py()?;
+        if scramble_seed {
+            seed_stepper(&mut inner, seed, true);
+        }
+        inner.set_skip_silent_noise(skip_silent_noise);
         if let Some(omega) = omega.filter(|o| !o.is_none()) {
             inner.set_omega(&floats(omega, "omega")?).into_py()?;
         }
@@ -108,10 +119,12 @@ impl PyUPDEStepper {
         state_dict(py, &self.inner.step(&state).into_py()?)
     }
 
-    /// Restart the noise stream from ``seed`` (or the clock).
-    #[pyo3(signature = (seed = None))]
-    fn reseed(&mut self, seed: Option<u64>) {
-        self.inner.reseed(seed);
+    /// Restart the noise stream from ``seed`` (or the clock);
+    /// ``scramble=True`` mixes the seed first, as ``scramble_seed=True``
+    /// does in the constructor.
+    #[pyo3(signature = (seed = None, *, scramble = false))]
+    fn reseed(&mut self, seed: Option<u64>, scramble: bool) {
+        seed_stepper(&mut self.inner, seed, scramble);
     }
 
     /// Natural frequencies ω (16 values, rad/s); assigning validates.
@@ -141,6 +154,17 @@ impl PyUPDEStepper {
     #[setter]
     fn set_dt(&mut self, dt: f64) -> PyResult<()> {
         self.inner.set_dt(dt).into_py()
+    }
+    /// With ``True``, a stepper whose noise amplitude is 0 stops drawing
+    /// normals (faster, but a later non-zero amplitude then sees another
+    /// noise sequence than the reference's). Off by default.
+    #[getter]
+    fn skip_silent_noise(&self) -> bool {
+        self.inner.skip_silent_noise()
+    }
+    #[setter]
+    fn set_skip_silent_noise(&mut self, on: bool) {
+        self.inner.set_skip_silent_noise(on);
     }
     /// Field pressure F; assigning validates (finite).
     #[getter]
@@ -185,6 +209,16 @@ fn sec_dict<'py>(py: Python<'py>, r: &SECResult<f64>) -> PyResult<Bound<'py, PyD
 }
 
 /// A 16×16 matrix as 256 row-major values, from a flat sequence or 16 rows.
+/// Seeds `stepper` from `seed` (the clock if `None`), passed through a
+/// SplitMix64 step first if `scramble` (small seeds such as 1 otherwise give
+/// tiny first uniforms, spec §9 item 2; a clock seed is already mixed).
+fn seed_stepper(stepper: &mut UPDEStepper, seed: Option<u64>, scramble: bool) {
+    match (seed, scramble) {
+        (Some(seed), true) => stepper.core().set_rng(SimpleRng::scrambled(seed)),
+        _ => stepper.reseed(seed),
+    }
+}
+
 /// A matrix given as rows (a list of rows or a 2-D array) as column-major
 /// values and its column count.
 fn column_major(matrix: &Bound<'_, PyAny>, name: &str) -> PyResult<(Vec<f64>, usize)> {

@@ -260,3 +260,25 @@ def test_l16_full_h_rec_path_with_eigenvector_blocks():
         bk.L16Controller().step(**args, eigvecs=[[1.0, 0.0], [1.0]], target=target)
     with pytest.raises(ValueError, match="target block"):
         bk.L16Controller().step(**args, eigvecs=eigvecs, target=[[1.0], [0.0]])
+
+
+def test_upde_scrambled_seeds_and_silent_noise_skip():
+    zeros = [0.0] * 16
+    plain = bk.UPDEStepper(seed=1).run(zeros, 3)["theta"]
+    scrambled = bk.UPDEStepper(seed=1, scramble_seed=True).run(zeros, 3)["theta"]
+    assert scrambled != plain
+    again = bk.UPDEStepper(seed=7)
+    again.reseed(1, scramble=True)
+    assert again.run(zeros, 3)["theta"] == scrambled
+    again.reseed(1)
+    assert again.run(zeros, 3)["theta"] == plain
+
+    # Skipping the draws at σ = 0 shifts the stream seen once σ > 0.
+    drawing, skipping = bk.UPDEStepper(noise_amplitude=0.0, seed=3), bk.UPDEStepper(noise_amplitude=0.0, seed=3)
+    skipping.skip_silent_noise = True
+    assert (drawing.skip_silent_noise, skipping.skip_silent_noise) == (False, True)
+    assert drawing.run(zeros, 5)["theta"] == skipping.run(zeros, 5)["theta"]
+    for s in (drawing, skipping):
+        s.noise_amplitude = 0.05
+    assert drawing.run(zeros, 1)["theta"] != skipping.run(zeros, 1)["theta"]
+    assert bk.UPDEStepper(skip_silent_noise=True).skip_silent_noise is True

@@ -429,6 +429,11 @@ impl<T: PhaseBackend, const N: usize> UPDEStepper<T, N> {
         self.refresh_draw_noise();
     }
 
+    /// Whether [`Self::set_skip_silent_noise`] is on.
+    pub fn skip_silent_noise(&self) -> bool {
+        self.skip_silent_noise
+    }
+
     /// Replaces dt (finite, > 0).
     pub fn set_dt(&mut self, dt: f64) -> Result<(), ParamError> {
         self.update(|p| p.set_dt(dt))

@@ -222,6 +222,16 @@ impl UPDEStepper {
         Ok(self.inner.set_knm(matrix_from_flat(knm_flat)?)?)
     }
 
+    /// Whether a σ = 0 stepper skips the normal draws (not stream-compatible;
+    /// see [`core::UPDEStepper::set_skip_silent_noise`]).
+    pub fn skip_silent_noise(&self) -> bool {
+        self.inner.skip_silent_noise()
+    }
+    /// Turns the σ = 0 skip on or off.
+    pub fn set_skip_silent_noise(&mut self, on: bool) {
+        self.inner.set_skip_silent_noise(on);
+    }
+
     /// The core stepper (for allocation-free stepping of a core state).
     pub fn core(&mut self) -> &mut core::UPDEStepper<f64> {
         &mut self.inner
