@@ -6,10 +6,13 @@
 //! the std [`StreamRecord`]. No token text is copied into Rust; `output`
 //! joins the released prefix of the snapshot when asked.
 
+use std::time::Duration;
+
 use backfire_std::{
     BackfireConfig as Config, Gate, Kernel, SafetyKernel, ScoreFailure, StreamRecord, StreamingKernel,
-    Timestamps, check_score_count,
+    Timeouts, Timestamps, check_score_count,
 };
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString, PyTuple};
 
@@ -72,9 +75,38 @@ fn output_of<'py, G: Gate>(
     session.released_text(py)
 }
 
+/// The kernels' ``token_timeout``/``total_timeout`` keywords (seconds,
+/// 0 = off) as std [`Timeouts`].
+fn timeouts(token_timeout: f64, total_timeout: f64) -> PyResult<Timeouts> {
+    let limit = |name: &str, seconds: f64| -> PyResult<Option<Duration>> {
+        if seconds == 0.0 {
+            return Ok(None);
+        }
+        // The fallback kernel's message (Rust display of the value).
+        Duration::try_from_secs_f64(seconds).map(Some).map_err(|_| {
+            PyValueError::new_err(format!("validation error: {name} must be finite and >= 0, got {seconds}"))
+        })
+    };
+    Ok(Timeouts {
+        per_token: limit("token_timeout", token_timeout)?,
+        total: limit("total_timeout", total_timeout)?,
+    })
+}
+
+/// A kernel's limit in seconds, 0.0 when off.
+fn seconds(limit: Option<Duration>) -> f64 {
+    limit.map_or(0.0, |d| d.as_secs_f64())
+}
+
 /// Hard-limit interlock: halts at the first token whose coherence is below
 /// ``hard_limit`` (or not a number, or whose callback raised) and stays
 /// halted until :meth:`reactivate`.
+///
+/// ``token_timeout`` / ``total_timeout`` (seconds, 0 = off) halt a stream
+/// whose callback took too long for one token, or which as a whole ran out
+/// of time (checked before each token), with the reference Python kernel's
+/// texts; both latch the kernel. A callback is never interrupted: a slow
+/// one is caught when it returns.
 #[pyclass(name = "SafetyKernel", module = "backfire_kernel", frozen)]
 pub struct PySafetyKernel {
     inner: SafetyKernel,
@@ -83,9 +115,23 @@ pub struct PySafetyKernel {
 #[pymethods]
 impl PySafetyKernel {
     #[new]
-    #[pyo3(signature = (hard_limit = 0.5))]
-    fn new(hard_limit: f64) -> PyResult<Self> {
-        Ok(PySafetyKernel { inner: SafetyKernel::new(hard_limit).into_py()? })
+    #[pyo3(signature = (hard_limit = 0.5, *, token_timeout = 0.0, total_timeout = 0.0))]
+    fn new(hard_limit: f64, token_timeout: f64, total_timeout: f64) -> PyResult<Self> {
+        let inner =
+            SafetyKernel::new(hard_limit).into_py()?.with_timeouts(timeouts(token_timeout, total_timeout)?);
+        Ok(PySafetyKernel { inner })
+    }
+
+    /// Longest one callback may take, in seconds (0.0: no limit).
+    #[getter]
+    fn token_timeout(&self) -> f64 {
+        seconds(self.inner.timeouts().per_token)
+    }
+
+    /// Longest a stream may take, in seconds (0.0: no limit).
+    #[getter]
+    fn total_timeout(&self) -> f64 {
+        seconds(self.inner.timeouts().total)
     }
 
     /// The hard floor.
@@ -149,6 +195,9 @@ impl PySafetyKernel {
 /// ``trend_window=``, ``trend_threshold=``), which override the config.
 /// ``timestamps=True`` records the time of every token (a clock read per
 /// token); otherwise only the stream's duration is recorded.
+/// ``token_timeout`` / ``total_timeout`` (seconds, 0 = off) work as in
+/// :class:`SafetyKernel`; the halt reason is ``token_timeout (…)`` or
+/// ``total_timeout (…)``.
 #[pyclass(name = "StreamingKernel", module = "backfire_kernel", frozen)]
 pub struct PyStreamingKernel {
     inner: StreamingKernel,
@@ -158,7 +207,7 @@ pub struct PyStreamingKernel {
 #[pymethods]
 impl PyStreamingKernel {
     #[new]
-    #[pyo3(signature = (config = None, *, hard_limit = None, window_size = None, window_threshold = None, trend_window = None, trend_threshold = None, timestamps = false))]
+    #[pyo3(signature = (config = None, *, hard_limit = None, window_size = None, window_threshold = None, trend_window = None, trend_threshold = None, timestamps = false, token_timeout = 0.0, total_timeout = 0.0))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -169,6 +218,8 @@ impl PyStreamingKernel {
         trend_window: Option<i64>,
         trend_threshold: Option<f64>,
         timestamps: bool,
+        token_timeout: f64,
+        total_timeout: f64,
     ) -> PyResult<Self> {
         let base = match PyBackfireConfig::from_arg(config)? {
             Some(config) => config,
@@ -198,7 +249,8 @@ impl PyStreamingKernel {
         };
         let (config, valid) = PyBackfireConfig::validated(merged)?;
         let mode = if timestamps { Timestamps::PerToken } else { Timestamps::EndOnly };
-        let inner = StreamingKernel::new(&valid).with_timestamps(mode);
+        let limits = timeouts(token_timeout, total_timeout)?;
+        let inner = StreamingKernel::new(&valid).with_timestamps(mode).with_timeouts(limits);
         Ok(PyStreamingKernel { inner, config: Py::new(py, config)? })
     }
 
@@ -212,6 +264,18 @@ impl PyStreamingKernel {
     #[getter]
     fn is_active(&self) -> bool {
         self.inner.is_active()
+    }
+
+    /// Longest one callback may take, in seconds (0.0: no limit).
+    #[getter]
+    fn token_timeout(&self) -> f64 {
+        seconds(self.inner.timeouts().per_token)
+    }
+
+    /// Longest a stream may take, in seconds (0.0: no limit).
+    #[getter]
+    fn total_timeout(&self) -> f64 {
+        seconds(self.inner.timeouts().total)
     }
 
     /// Latch the kernel inactive.

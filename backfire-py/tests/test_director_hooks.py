@@ -149,3 +149,39 @@ def test_streaming_hook_validation():
         director_ai.StreamingKernel().stream_tokens(["a"], feed([0.9]), evidence_callback=1)
     with pytest.raises(ValueError, match="soft_limit"):
         director_ai.StreamingKernel(hard_limit=0.5, soft_limit=0.4)
+
+
+@pytest.mark.parametrize("backend", ["rust", "python"])
+def test_both_backends_time_out_the_same_way(backend):
+    import backfire_kernel as bk
+
+    safety = bk.SafetyKernel if backend == "rust" else director_ai.SafetyKernel
+    slow = lambda t: (time.sleep(0.06), 0.9)[1]  # noqa: E731
+    k = safety(0.5, token_timeout=0.02)
+    assert k.token_timeout == 0.02 and k.total_timeout == 0.0
+    assert k.stream_output(["a", "b"], slow) == TOKEN_TIMEOUT_INTERRUPT
+    assert k.is_active is False
+    calls = []
+    k = safety(0.5, total_timeout=0.05)
+    out = k.stream_output(["t"] * 10, lambda t: calls.append(t) or slow(t))
+    assert out == TOTAL_TIMEOUT_INTERRUPT and 1 <= len(calls) < 10 and k.is_active is False
+    k = safety(0.5, total_timeout=10.0, token_timeout=10.0)
+    assert k.stream_output(["a", "b"], feed([0.9, 0.1])) == SAFETY_INTERRUPT
+    with pytest.raises(ValueError, match="token_timeout must be finite and >= 0, got -1"):
+        safety(0.5, token_timeout=-1.0)
+    with pytest.raises(ValueError, match="total_timeout must be finite and >= 0, got inf"):
+        safety(0.5, total_timeout=math.inf)
+
+
+def test_rust_streaming_kernel_timeouts_name_the_limit():
+    import backfire_kernel as bk
+
+    k = bk.StreamingKernel(token_timeout=0.02)
+    session = k.stream_tokens(["a", "b", "c"], lambda t: (time.sleep(0.06 if t == "b" else 0), 0.9)[1])
+    assert session.halted and session.halt_index == 1 and session.halt_reason.startswith("token_timeout (")
+    assert session.coherence_history == [0.9, 0.9] and k.is_active is False
+    k = bk.StreamingKernel(total_timeout=0.05)
+    out = k.stream_output(["t"] * 10, lambda t: (time.sleep(0.02), 0.9)[1])
+    assert out.startswith("[KERNEL INTERRUPT: total_timeout (") and out.endswith(" s > 0.05 s)]")
+    # Precomputed scores are never timed.
+    assert not bk.StreamingKernel(total_timeout=1e-9).stream_scores(["a"] * 5, [0.9] * 5).halted

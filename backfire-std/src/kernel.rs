@@ -40,9 +40,11 @@
 use std::any::Any;
 use std::convert::Infallible;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Duration;
 
 use backfire_nostd::gate::{
-    HaltReason, HardLimit, Interlock, SAFETY_INTERRUPT, StreamMonitor, StreamingLimits, Verdict,
+    HaltReason, HardLimit, Interlock, SAFETY_INTERRUPT, StreamMonitor, StreamingLimits,
+    TOKEN_TIMEOUT_INTERRUPT, TOTAL_TIMEOUT_INTERRUPT, TimeLimit, Verdict,
 };
 
 use crate::config::{BackfireConfig, ValidConfig};
@@ -62,23 +64,63 @@ pub enum ScoreFailure<E> {
     Abort(E),
 }
 
+/// Opt-in time limits for every stream of a kernel (both off by default).
+///
+/// The loop cannot interrupt a callback: a slow one is caught when it
+/// returns. Either halt latches the kernel, as in the reference's Python
+/// `SafetyKernel`; the halt reason is [`HaltReason::Timeout`].
+///
+/// ```
+/// use std::time::Duration;
+/// use backfire_std::{SafetyKernel, Timeouts};
+/// let kernel = SafetyKernel::new(0.5)?
+///     .with_timeouts(Timeouts { per_token: Some(Duration::from_millis(5)), total: None });
+/// let slow = |_: &str| {
+///     std::thread::sleep(Duration::from_millis(20));
+///     0.9
+/// };
+/// assert_eq!(kernel.stream_output(&["a", "b"], slow), "[KERNEL INTERRUPT: TOKEN TIMEOUT EXCEEDED]");
+/// assert!(!kernel.is_active());
+/// # Ok::<(), backfire_std::BackfireError>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Longest one token's scoring may take: a slower one halts the stream
+    /// at that token (its score is recorded, not checked).
+    pub per_token: Option<Duration>,
+    /// Longest a stream may take, checked before each token is scored: the
+    /// stream halts there without calling the callback.
+    pub total: Option<Duration>,
+}
+
+impl Timeouts {
+    /// No limits.
+    pub const NONE: Timeouts = Timeouts { per_token: None, total: None };
+
+    fn any(&self) -> bool {
+        self.per_token.is_some() || self.total.is_some()
+    }
+}
+
 /// The token loop (see the module documentation) over `n` tokens known by
 /// index: `score(i)` scores token `i`.
 fn run_record<E>(
     n: usize,
     interlock: &Interlock,
     mode: Option<Timestamps>,
+    timeouts: Timeouts,
     check: impl FnMut(f64) -> Verdict<f64>,
     score: impl FnMut(usize) -> Result<f64, ScoreFailure<E>>,
 ) -> Result<StreamRecord, E> {
-    let clock = Clock::start(mode);
+    let clock = Clock::start(mode, timeouts.any());
     // One loop per timing mode, so that the default one reads no clock and
     // makes no call of its own: its values then stay in registers (x86-64
     // saves no vector register across a call).
-    let scored = if clock.per_token() {
-        scored_stream(n, interlock, check, score, || clock.lap())
+    let scored = if clock.per_token() || timeouts.any() {
+        let watch = Watched { clock: &clock, stamps: clock.per_token(), timeouts, token_start: 0.0 };
+        scored_stream(n, interlock, check, score, watch)
     } else {
-        scored_stream(n, interlock, check, score, || None)
+        scored_stream(n, interlock, check, score, Unwatched)
     }?;
     let mut record = StreamRecord::from_scores(scored.coherence, scored.timestamps);
     if let Some((index, reason, cause)) = scored.halt {
@@ -86,6 +128,76 @@ fn run_record<E>(
     }
     record.finish(clock.elapsed_s());
     Ok(record)
+}
+
+/// The clock's part of the token loop.
+trait Watch {
+    /// Before a token is scored: a halt if the stream is out of time.
+    fn before_token(&mut self) -> Option<HaltReason<f64>>;
+    /// After it was scored: its time stamp (if recorded), and a halt if
+    /// its scoring took too long.
+    fn after_token(&mut self) -> (Option<f64>, Option<HaltReason<f64>>);
+}
+
+impl<W: Watch> Watch for &mut W {
+    #[inline(always)]
+    fn before_token(&mut self) -> Option<HaltReason<f64>> {
+        (**self).before_token()
+    }
+    #[inline(always)]
+    fn after_token(&mut self) -> (Option<f64>, Option<HaltReason<f64>>) {
+        (**self).after_token()
+    }
+}
+
+/// No clock reads at all (the default).
+struct Unwatched;
+
+impl Watch for Unwatched {
+    #[inline(always)]
+    fn before_token(&mut self) -> Option<HaltReason<f64>> {
+        None
+    }
+    #[inline(always)]
+    fn after_token(&mut self) -> (Option<f64>, Option<HaltReason<f64>>) {
+        (None, None)
+    }
+}
+
+/// Clock reads around every token: time stamps and/or timeouts.
+struct Watched<'a> {
+    clock: &'a Clock,
+    stamps: bool,
+    timeouts: Timeouts,
+    /// When the current token's scoring started (seconds from the start).
+    token_start: f64,
+}
+
+impl Watch for Watched<'_> {
+    fn before_token(&mut self) -> Option<HaltReason<f64>> {
+        if !self.timeouts.any() {
+            return None;
+        }
+        self.token_start = self.clock.elapsed_s();
+        exceeded(TimeLimit::Total, self.token_start, self.timeouts.total)
+    }
+
+    fn after_token(&mut self) -> (Option<f64>, Option<HaltReason<f64>>) {
+        if !self.stamps && self.timeouts.per_token.is_none() {
+            return (None, None);
+        }
+        let now = self.clock.elapsed_s();
+        (
+            self.stamps.then_some(now),
+            exceeded(TimeLimit::Token, now - self.token_start, self.timeouts.per_token),
+        )
+    }
+}
+
+/// A timeout halt if `elapsed_s` is past `max`.
+fn exceeded(limit: TimeLimit, elapsed_s: f64, max: Option<Duration>) -> Option<HaltReason<f64>> {
+    let limit_s = max?.as_secs_f64();
+    (elapsed_s > limit_s).then_some(HaltReason::Timeout { limit, elapsed_s, limit_s })
 }
 
 /// What [`token_loop`] saw.
@@ -108,18 +220,18 @@ fn scored_stream<E>(
     interlock: &Interlock,
     mut check: impl FnMut(f64) -> Verdict<f64>,
     mut score: impl FnMut(usize) -> Result<f64, ScoreFailure<E>>,
-    mut lap: impl FnMut() -> Option<f64>,
+    mut watch: impl Watch,
 ) -> Result<Scored, E> {
     if n <= ONE_PASS_TOKENS {
         // The closures are moved in, so the monitor's state is the loop's
         // own and can live in registers.
-        return token_loop(0, n, interlock, check, score, lap);
+        return token_loop(0, n, interlock, check, score, watch);
     }
     let mut all = Scored::default();
     while all.halt.is_none() && all.coherence.len() < n {
         let start = all.coherence.len();
         let len = (n - start).min(ONE_PASS_TOKENS);
-        let part = token_loop(start, len, interlock, &mut check, &mut score, &mut lap)?;
+        let part = token_loop(start, len, interlock, &mut check, &mut score, &mut watch)?;
         all.coherence.extend(part.coherence);
         all.timestamps.extend(part.timestamps);
         all.halt = part.halt;
@@ -140,7 +252,7 @@ fn token_loop<E>(
     interlock: &Interlock,
     mut check: impl FnMut(f64) -> Verdict<f64>,
     mut score: impl FnMut(usize) -> Result<f64, ScoreFailure<E>>,
-    mut lap: impl FnMut() -> Option<f64>,
+    mut watch: impl Watch,
 ) -> Result<Scored, E> {
     let mut coherence = vec![0.0; len];
     let mut timestamps = Vec::new();
@@ -151,16 +263,23 @@ fn token_loop<E>(
             halt = Some((index, HaltReason::Inactive, None));
             break;
         }
+        if let Some(reason) = watch.before_token() {
+            // Out of time: this token is not scored.
+            let _ = interlock.observe(Verdict::Halt(reason));
+            halt = Some((index, reason, None));
+            break;
+        }
         let (value, cause) = match score(index) {
             Ok(value) => (value, None),
             // NaN is the core's "no valid measurement": it halts at any limit.
             Err(ScoreFailure::Halt(cause)) => (f64::NAN, Some(cause)),
             Err(ScoreFailure::Abort(error)) => return Err(error),
         };
-        if let Some(t) = lap() {
+        let (stamp, late) = watch.after_token();
+        if let Some(t) = stamp {
             timestamps.push(t);
         }
-        let verdict = interlock.observe(check(value));
+        let verdict = interlock.observe(late.map_or_else(|| check(value), Verdict::Halt));
         *slot = if value.is_finite() { value } else { 0.0 };
         count += 1;
         if let Verdict::Halt(reason) = verdict {
@@ -178,6 +297,7 @@ fn run_stream<S, E>(
     tokens: &[S],
     interlock: &Interlock,
     mode: Option<Timestamps>,
+    timeouts: Timeouts,
     check: impl FnMut(f64) -> Verdict<f64>,
     mut score: impl FnMut(usize, &str) -> Result<f64, ScoreFailure<E>>,
 ) -> Result<StreamSession, E>
@@ -185,7 +305,7 @@ where
     S: AsRef<str>,
 {
     let text_of = |i: usize| tokens.get(i).map_or("", AsRef::as_ref);
-    let record = run_record(tokens.len(), interlock, mode, check, |i| score(i, text_of(i)))?;
+    let record = run_record(tokens.len(), interlock, mode, timeouts, check, |i| score(i, text_of(i)))?;
     // The text of the scored tokens, copied once after the loop (a tight
     // copy loop is cheaper than interleaving it with the checks).
     let text = TokenText::of(tokens.get(..record.scored()).unwrap_or(tokens));
@@ -258,6 +378,7 @@ pub struct Kernel<G> {
     gate: G,
     interlock: Interlock,
     timestamps: Timestamps,
+    timeouts: Timeouts,
 }
 
 /// The basic gate: every token's score must reach the hard limit.
@@ -328,11 +449,14 @@ impl Gate for HardLimitGate {
         move |s| hard_limit.check(s).map_or_else(Verdict::Halt, |()| Verdict::Continue)
     }
 
-    /// [`SAFETY_INTERRUPT`], or `[KERNEL INTERRUPT: kernel_inactive]` if the
-    /// kernel was already halted.
+    /// [`SAFETY_INTERRUPT`]; `[KERNEL INTERRUPT: kernel_inactive]` if the
+    /// kernel was already halted; the reference's Python kernel's texts for
+    /// a timeout.
     fn interrupt(record: &StreamRecord) -> String {
         match record.halt() {
             Some(HaltReason::Inactive) => interrupt(record),
+            Some(HaltReason::Timeout { limit: TimeLimit::Token, .. }) => TOKEN_TIMEOUT_INTERRUPT.to_owned(),
+            Some(HaltReason::Timeout { limit: TimeLimit::Total, .. }) => TOTAL_TIMEOUT_INTERRUPT.to_owned(),
             _ => SAFETY_INTERRUPT.to_owned(),
         }
     }
@@ -403,13 +527,30 @@ impl StreamingKernel {
 
 impl<G: Gate> Kernel<G> {
     fn with_gate(gate: G) -> Self {
-        Kernel { gate, interlock: Interlock::new(), timestamps: Timestamps::default() }
+        Kernel {
+            gate,
+            interlock: Interlock::new(),
+            timestamps: Timestamps::default(),
+            timeouts: Timeouts::NONE,
+        }
     }
 
     /// The same kernel recording time as `mode` says.
     pub fn with_timestamps(mut self, mode: Timestamps) -> Self {
         self.timestamps = mode;
         self
+    }
+
+    /// The same kernel with these time limits on every callback-scored
+    /// stream (see [`Timeouts`]; precomputed scores are never timed).
+    pub fn with_timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// The kernel's time limits.
+    pub fn timeouts(&self) -> Timeouts {
+        self.timeouts
     }
 
     /// Streams `tokens`, scoring each with `score(index, token)`; see the
@@ -474,7 +615,7 @@ impl<G: Gate> Kernel<G> {
         n: usize,
         score: impl FnMut(usize) -> Result<f64, ScoreFailure<E>>,
     ) -> Result<StreamRecord, E> {
-        run_record(n, &self.interlock, Some(self.timestamps), self.gate.begin_stream(), score)
+        run_record(n, &self.interlock, Some(self.timestamps), self.timeouts, self.gate.begin_stream(), score)
     }
 
     /// [`stream_indexed`](Self::stream_indexed) for a caller that keeps
@@ -485,16 +626,25 @@ impl<G: Gate> Kernel<G> {
         n: usize,
         score: impl FnMut(usize) -> Result<f64, ScoreFailure<E>>,
     ) -> Result<StreamRecord, E> {
-        run_record(n, &self.interlock, None, self.gate.begin_stream(), score)
+        run_record(n, &self.interlock, None, self.timeouts, self.gate.begin_stream(), score)
     }
 
     /// [`stream_indexed`](Self::stream_indexed) with one precomputed score
     /// per token: pure arithmetic, no token text at all.
     // Kept out of line: inlined into a large caller (the Python binding) its
     // loop lost its registers and ran 2× slower.
+    /// The timeouts do not apply: nothing is called per token.
     #[inline(never)]
     pub fn gate_scores(&self, scores: &[f64]) -> StreamRecord {
-        infallible(self.stream_indexed(scores.len(), by_index(scores)))
+        let (n, check) = (scores.len(), self.gate.begin_stream());
+        infallible(run_record(
+            n,
+            &self.interlock,
+            Some(self.timestamps),
+            Timeouts::NONE,
+            check,
+            by_index(scores),
+        ))
     }
 
     /// What [`stream_output`](Self::stream_output) returns for a halted
@@ -520,7 +670,7 @@ impl<G: Gate> Kernel<G> {
         mode: Option<Timestamps>,
         score: impl FnMut(usize, &str) -> Result<f64, ScoreFailure<E>>,
     ) -> Result<StreamSession, E> {
-        run_stream(tokens, &self.interlock, mode, self.gate.begin_stream(), score)
+        run_stream(tokens, &self.interlock, mode, self.timeouts, self.gate.begin_stream(), score)
     }
 
     /// The latch, shareable with a supervisor.
@@ -568,6 +718,77 @@ mod tests {
         let mut c = BackfireConfig::default();
         edit(&mut c);
         StreamingKernel::from_config(&c).unwrap()
+    }
+
+    fn sleepy(ms: u64, score: f64) -> impl FnMut(&str) -> f64 {
+        move |_| {
+            std::thread::sleep(Duration::from_millis(ms));
+            score
+        }
+    }
+
+    fn timeouts(per_token_ms: Option<u64>, total_ms: Option<u64>) -> Timeouts {
+        Timeouts {
+            per_token: per_token_ms.map(Duration::from_millis),
+            total: total_ms.map(Duration::from_millis),
+        }
+    }
+
+    #[test]
+    fn a_slow_callback_halts_at_its_token_and_latches() {
+        let kernel = streaming(|_| {}).with_timeouts(timeouts(Some(5), None));
+        let mut calls = 0;
+        let session = kernel.stream_tokens(&["a", "b", "c"], |t| {
+            calls += 1;
+            if t == "b" { sleepy(30, 0.9)(t) } else { 0.9 }
+        });
+        assert_eq!((calls, session.halt_index(), session.scored()), (2, Some(1), 2));
+        let reason = session.halt().unwrap();
+        assert!(
+            matches!(reason, HaltReason::Timeout { limit: TimeLimit::Token, elapsed_s, limit_s }
+            if elapsed_s >= 0.03 && limit_s == 0.005),
+            "{reason:?}"
+        );
+        assert!(session.halt_reason().starts_with("token_timeout ("), "{}", session.halt_reason());
+        assert!(!kernel.is_active());
+        // The latch then stops the next stream before its first callback.
+        kernel.reactivate();
+        assert!(!kernel.stream_tokens(&["a"], |_| 0.9).halted());
+    }
+
+    #[test]
+    fn the_total_timeout_stops_before_the_next_callback() {
+        let kernel = SafetyKernel::new(0.5).unwrap().with_timeouts(timeouts(None, Some(25)));
+        let mut calls = 0;
+        let out = kernel.stream_output(&["a"; 10], |t| {
+            calls += 1;
+            sleepy(10, 0.9)(t)
+        });
+        assert_eq!(out, TOTAL_TIMEOUT_INTERRUPT);
+        // 10 ms each: the budget runs out after the third call or so.
+        assert!((3..10).contains(&calls), "{calls} calls");
+        assert!(!kernel.is_active());
+        let kernel = SafetyKernel::new(0.5).unwrap().with_timeouts(timeouts(Some(5), None));
+        assert_eq!(kernel.stream_output(&["a", "b"], sleepy(20, 0.9)), TOKEN_TIMEOUT_INTERRUPT);
+    }
+
+    #[test]
+    fn timeouts_leave_fast_streams_scores_and_batches_alone() {
+        let timed = streaming(|_| {}).with_timeouts(timeouts(Some(1000), Some(1000)));
+        let plain = streaming(|_| {});
+        let scores = [0.9, 0.8, 0.2, 0.9];
+        let score_of = |t: &str| scores[t.parse::<usize>().unwrap()];
+        let tokens = ["0", "1", "2", "3"];
+        let (a, b) = (timed.stream_tokens(&tokens, score_of), plain.stream_tokens(&tokens, score_of));
+        assert_eq!((a.halt(), a.coherence_history()), (b.halt(), b.coherence_history()));
+        timed.reactivate();
+        // Precomputed scores are never timed, even with a zero-length budget.
+        let instant = streaming(|_| {}).with_timeouts(timeouts(Some(0), Some(0)));
+        assert!(!instant.gate_scores(&[0.9; 50]).halted());
+        // Per-token times are still recorded alongside the timeouts.
+        let stamped = timed.with_timestamps(Timestamps::PerToken);
+        let session = stamped.stream_tokens(&["x", "y"], |_| 0.9);
+        assert!(session.timestamp_s(1).is_some() && session.timestamp_s(1) >= session.timestamp_s(0));
     }
 
     #[test]

@@ -50,6 +50,6 @@ pub mod ssgf;
 
 pub use config::{BackfireConfig, ValidConfig};
 pub use error::{BackfireError, BackfireResult};
-pub use kernel::{Gate, Kernel, SafetyKernel, ScoreFailure, StreamingKernel, check_score_count};
+pub use kernel::{Gate, Kernel, SafetyKernel, ScoreFailure, StreamingKernel, Timeouts, check_score_count};
 pub use scorer::CoherenceScorer;
 pub use session::{StreamRecord, StreamSession, Timestamps, TokenEvent};

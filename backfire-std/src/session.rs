@@ -34,29 +34,26 @@ pub enum Timestamps {
 }
 
 /// The clock of one stream: started at the call, read per token only in
-/// [`Timestamps::PerToken`] mode. `None` mode reads no clock at all (used
-/// where no timing can be observed, e.g. `stream_output`).
+/// [`Timestamps::PerToken`] mode or when the kernel has timeouts. `None`
+/// mode without timeouts reads no clock at all (used where no timing can
+/// be observed, e.g. `stream_output`).
 pub(crate) struct Clock {
     start: Option<Instant>,
     per_token: bool,
 }
 
 impl Clock {
-    pub(crate) fn start(mode: Option<Timestamps>) -> Self {
-        Clock { start: mode.map(|_| Instant::now()), per_token: mode == Some(Timestamps::PerToken) }
+    /// A clock for `mode`; one that `timed` streams (with timeouts) read
+    /// even when `mode` is `None`.
+    pub(crate) fn start(mode: Option<Timestamps>, timed: bool) -> Self {
+        let start = (mode.is_some() || timed).then(Instant::now);
+        Clock { start, per_token: mode == Some(Timestamps::PerToken) }
     }
 
     /// Whether this clock records per-token times.
     #[inline]
     pub(crate) fn per_token(&self) -> bool {
         self.per_token
-    }
-
-    /// Seconds since the start (a per-token time; `None` for a clock that
-    /// is off, which a per-token clock never is).
-    #[inline]
-    pub(crate) fn lap(&self) -> Option<f64> {
-        self.start.map(|start| start.elapsed().as_secs_f64())
     }
 
     /// Seconds since the start (0 for a clock that is off).

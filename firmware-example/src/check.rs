@@ -201,6 +201,7 @@ pub fn numbers(reason: &HaltReason<Num>) -> [Option<Num>; 2] {
         HaltReason::NonFiniteScore { limit } => [None, Some(limit)],
         HaltReason::WindowAverage { average, threshold } => [Some(average), Some(threshold)],
         HaltReason::DownwardTrend { drop, threshold } => [Some(drop), Some(threshold)],
-        HaltReason::Inactive => [None, None],
+        // Timeouts come from the std kernels' clock; the core never halts so.
+        HaltReason::Inactive | HaltReason::Timeout { .. } => [None, None],
     }
 }

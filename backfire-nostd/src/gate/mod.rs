@@ -33,7 +33,13 @@ pub use kernel::{SafetyKernel, StreamingKernel};
 pub use limits::{HardLimit, ParamError, ScoreLimits, StreamingLimits, WeightError, Weights};
 pub use monitor::{StorageTooSmall, StreamMonitor};
 pub use score::{CoherenceScore, clamp_score, divergence};
-pub use verdict::{HaltReason, Verdict};
+pub use verdict::{HaltReason, TimeLimit, Verdict};
 
 /// The string the basic kernel's `stream_output` returns on a halt.
 pub const SAFETY_INTERRUPT: &str = "[KERNEL INTERRUPT: COHERENCE LIMIT EXCEEDED]";
+/// What the basic kernel's `stream_output` returns when one token's scoring
+/// ran past its timeout (the reference's Python kernel's text).
+pub const TOKEN_TIMEOUT_INTERRUPT: &str = "[KERNEL INTERRUPT: TOKEN TIMEOUT EXCEEDED]";
+/// What the basic kernel's `stream_output` returns when the stream ran past
+/// its total timeout (the reference's Python kernel's text).
+pub const TOTAL_TIMEOUT_INTERRUPT: &str = "[KERNEL INTERRUPT: TOTAL TIMEOUT EXCEEDED]";

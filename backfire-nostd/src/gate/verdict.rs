@@ -47,6 +47,9 @@ impl<T> Verdict<T> {
 /// let r = HaltReason::DownwardTrend { drop: 0.2_f64, threshold: 0.1 };
 /// assert_eq!(r.to_string(), "downward_trend (0.2000 > 0.1)");
 /// assert_eq!(HaltReason::<f64>::Inactive.to_string(), "kernel_inactive");
+/// use backfire_nostd::gate::TimeLimit;
+/// let r = HaltReason::<f64>::Timeout { limit: TimeLimit::Token, elapsed_s: 0.15031, limit_s: 0.05 };
+/// assert_eq!(r.to_string(), "token_timeout (0.1503 s > 0.05 s)");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -85,28 +88,56 @@ pub enum HaltReason<T> {
     /// The kernel was already halted (by an earlier hard-limit halt or an
     /// emergency stop) and has not been reactivated.
     Inactive,
+    /// A time limit ran out. The core has no clock: the std kernels check
+    /// their opt-in timeouts and report them with this reason.
+    Timeout {
+        /// Which limit.
+        limit: TimeLimit,
+        /// Seconds taken (by the token's scoring, or by the stream so far).
+        elapsed_s: f64,
+        /// The limit, in seconds.
+        limit_s: f64,
+    },
+}
+
+/// The time limits a stream can run out of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum TimeLimit {
+    /// One token's scoring took longer than the per-token timeout.
+    Token,
+    /// The stream took longer than its total timeout (checked before each
+    /// token is scored).
+    Total,
 }
 
 impl<T> HaltReason<T> {
     /// Whether this halt latches the kernel inactive until `reactivate()`.
     ///
     /// Hard-limit and non-finite halts do (a token was outright
-    /// incoherent); window and trend halts stop only the current stream,
-    /// as in the reference.
+    /// incoherent), and so do timeouts (as in the reference's Python
+    /// kernel); window and trend halts stop only the current stream, as in
+    /// the reference.
     #[inline]
     pub fn latches(&self) -> bool {
-        matches!(self, HaltReason::HardLimit { .. } | HaltReason::NonFiniteScore { .. })
+        matches!(
+            self,
+            HaltReason::HardLimit { .. } | HaltReason::NonFiniteScore { .. } | HaltReason::Timeout { .. }
+        )
     }
 
     /// The short machine name of the reason (the prefix of the display
     /// string): `hard_limit`, `window_avg`, `downward_trend`,
-    /// `kernel_inactive`.
+    /// `kernel_inactive`, `token_timeout`, `total_timeout`.
     pub fn kind(&self) -> &'static str {
         match self {
             HaltReason::HardLimit { .. } | HaltReason::NonFiniteScore { .. } => "hard_limit",
             HaltReason::WindowAverage { .. } => "window_avg",
             HaltReason::DownwardTrend { .. } => "downward_trend",
             HaltReason::Inactive => "kernel_inactive",
+            HaltReason::Timeout { limit: TimeLimit::Token, .. } => "token_timeout",
+            HaltReason::Timeout { limit: TimeLimit::Total, .. } => "total_timeout",
         }
     }
 }
@@ -123,6 +154,9 @@ impl<T: Real> fmt::Display for HaltReason<T> {
                 write!(f, "downward_trend ({drop:.4} > {threshold})")
             }
             HaltReason::Inactive => f.write_str("kernel_inactive"),
+            HaltReason::Timeout { elapsed_s, limit_s, .. } => {
+                write!(f, "{} ({elapsed_s:.4} s > {limit_s} s)", self.kind())
+            }
         }
     }
 }
