@@ -112,7 +112,7 @@ impl PySSGFEngine {
     #[pyo3(signature = (
         omega = None, k = None, n = 16, lr_z = 0.01, n_micro = 10, noise_amp = 0.02, pgbo_enabled = true, seed = 42,
         *, decoder = "gram_softplus", rbf_sigma = 1.0, gradient_method = "analytic", c9_gradient = "exact",
-        eigen_warm_start = true,
+        eigen_warm_start = true, scramble_seed = false,
         dt_micro = 0.001, dt_outer = 0.01, sigma_g = 0.1, field_pressure = 0.05, fd_eps = 1e-5,
         cost_weights = None, plv_threshold = 0.6, plv_window = 10, h_rec_window = 5, pgbo_alpha = 0.5,
         pgbo_kappa = 0.3, pgbo_weight = 0.1, pgbo_u_cap = 10.0, pgbo_traceless = false,
@@ -132,6 +132,7 @@ impl PySSGFEngine {
         gradient_method: &str,
         c9_gradient: &str,
         eigen_warm_start: bool,
+        scramble_seed: bool,
         dt_micro: f64,
         dt_outer: f64,
         sigma_g: f64,
@@ -181,6 +182,7 @@ impl PySSGFEngine {
             )?,
             eigen_warm_start,
             seed,
+            scramble_seed,
             pgbo_enabled,
             pgbo_alpha,
             pgbo_kappa,
@@ -261,6 +263,18 @@ impl PySSGFEngine {
     /// The weights ``W`` of the last decode (``n*n``, row-major).
     fn w(&self) -> Vec<f64> {
         self.inner.w().to_vec()
+    }
+
+    /// Jacobi sweeps of the last eigen-call (warm-started calls need
+    /// about 3, cold ones 7–8; at most 50).
+    fn jacobi_sweeps(&self) -> usize {
+        self.inner.jacobi_outcome().sweeps
+    }
+
+    /// Whether the last eigen-call converged (every off-diagonal entry
+    /// below 1e-14); the reference returned unconverged results silently.
+    fn eigen_converged(&self) -> bool {
+        self.inner.jacobi_outcome().converged
     }
 
     /// Eigenvalues of the last eigen-call, ascending.

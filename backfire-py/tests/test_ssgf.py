@@ -250,3 +250,17 @@ def test_same_seed_same_run_and_other_seed_differs():
     a, b, c = bk.SSGFEngine(seed=7), bk.SSGFEngine(seed=7), bk.SSGFEngine(seed=8)
     assert a.run(3) == b.run(3)
     assert a.z() != c.z()
+
+
+def test_scrambled_seeds_and_eigen_convergence_are_visible():
+    plain, scrambled = bk.SSGFEngine(seed=1), bk.SSGFEngine(seed=1, scramble_seed=True)
+    assert plain.z() != scrambled.z()
+    assert bk.SSGFEngine(seed=1, scramble_seed=True).z() == scrambled.z()
+    assert bk.SSGFEngine(seed=42).z() == bk.SSGFEngine().z()  # default: the reference's stream
+    engine = bk.SSGFEngine()
+    assert engine.eigen_converged() and 1 <= engine.jacobi_sweeps() <= 50
+    engine.outer_step()
+    warm = engine.jacobi_sweeps()
+    cold = bk.SSGFEngine(eigen_warm_start=False)
+    cold.outer_step()
+    assert engine.eigen_converged() and warm < cold.jacobi_sweeps()

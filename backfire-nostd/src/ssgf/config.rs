@@ -7,6 +7,7 @@ use super::decoder::Decoder;
 use super::micro::MicroParams;
 use crate::check::{ParamError, check_at_least, check_non_negative, check_positive};
 use crate::observers::{PGBOConfig, PGBOParams};
+use crate::rng::SimpleRng;
 
 /// Largest number of oscillators an engine takes. The closure's rings and
 /// the protected mask are fixed arrays; the Jacobi solver is O(N³) per
@@ -100,6 +101,11 @@ pub struct SSGFConfig {
     /// Seed of the initial state; the micro-cycle's noise uses `seed + 1`
     /// (wrapping). Default 42.
     pub seed: u64,
+    /// Pass both seeds through a SplitMix64 step first
+    /// ([`SimpleRng::scrambled`](crate::rng::SimpleRng::scrambled)), so
+    /// that nearby seeds start from unrelated states (spec §13 item 15).
+    /// Default false: the reference's streams, which the goldens need.
+    pub scramble_seed: bool,
     /// Run the PGBO tensor and its coupling; default true.
     pub pgbo_enabled: bool,
     /// PGBO α (it multiplies a boundary potential that is 0 in SSGF);
@@ -137,6 +143,7 @@ impl Default for SSGFConfig {
             eigen_warm_start: true,
             c9_gradient: C9Gradient::Exact,
             seed: 42,
+            scramble_seed: false,
             pgbo_enabled: true,
             pgbo_alpha: 0.5,
             pgbo_kappa: 0.3,
@@ -148,6 +155,11 @@ impl Default for SSGFConfig {
 }
 
 impl SSGFConfig {
+    /// A generator for `seed`, scrambled if [`Self::scramble_seed`].
+    pub(crate) fn rng(&self, seed: u64) -> SimpleRng {
+        if self.scramble_seed { SimpleRng::scrambled(seed) } else { SimpleRng::new(seed) }
+    }
+
     /// Checks every field: `1 <= n <= MAX_N`; time steps, `fd_eps` and
     /// `pgbo_u_cap` finite and `> 0`; `lr_z`, weights and PGBO α finite
     /// and `>= 0`; κ in `[0, 5]`; the micro-cycle, closure and decoder

@@ -254,7 +254,7 @@ impl<S: AsRef<[f64]> + AsMut<[f64]>> SSGFEngine<S> {
         let mut engine = SSGFEngine {
             config,
             storage,
-            rng: SimpleRng::new(config.seed.wrapping_add(1)),
+            rng: config.rng(config.seed.wrapping_add(1)),
             bridge: if config.eigen_warm_start {
                 SpectralBridge::warm(Gauge::Sign)
             } else {
@@ -278,7 +278,7 @@ impl<S: AsRef<[f64]> + AsMut<[f64]>> SSGFEngine<S> {
         let all = self.storage.as_mut();
         all.iter_mut().for_each(|x| *x = 0.0);
         let p = Parts::carve(all, n);
-        let mut rng = SimpleRng::new(self.config.seed);
+        let mut rng = self.config.rng(self.config.seed);
         p.z.iter_mut().for_each(|z| *z = rng.next_f64() - 0.5);
         p.theta.iter_mut().for_each(|t| *t = rng.next_f64() * TAU);
         copy(p.omega, omega);
