@@ -3,10 +3,10 @@
 
 use backfire_std::BackfireConfig as Config;
 use backfire_std::ValidConfig;
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+use crate::convert::IntArg;
 use crate::errors::IntoPyResult;
 
 /// Soft limit used when the caller gives none: the default 0.7, lifted to
@@ -15,12 +15,6 @@ use crate::errors::IntoPyResult;
 pub fn derived_soft_limit(threshold: f64) -> f64 {
     let default = Config::default().soft_limit;
     if threshold > default { threshold } else { default }
-}
-
-/// A count from Python: negative values are reported as the field's rule.
-pub(crate) fn count(field: &str, value: i64, rule: &str) -> PyResult<usize> {
-    usize::try_from(value)
-        .map_err(|_| PyValueError::new_err(format!("config error: {field} must be {rule}, got {value}")))
 }
 
 /// Gate configuration: thresholds, window sizes and weights.
@@ -68,9 +62,13 @@ impl PyBackfireConfig {
     #[new]
     #[pyo3(signature = (
         coherence_threshold = 0.6, hard_limit = 0.5, soft_limit = None, w_logic = 0.6, w_fact = 0.4,
-        window_size = 10, window_threshold = 0.55, trend_window = 5, trend_threshold = 0.15,
-        history_window = 5, deadline_ms = 50, logit_entropy_limit = 1.2
+        window_size = IntArg::new(10), window_threshold = 0.55, trend_window = IntArg::new(5), trend_threshold = 0.15,
+        history_window = IntArg::new(5), deadline_ms = IntArg::new(50), logit_entropy_limit = 1.2
     ))]
+    // The integer defaults are `IntArg`s: spell the signature out.
+    #[pyo3(
+        text_signature = "(coherence_threshold=0.6, hard_limit=0.5, soft_limit=None, w_logic=0.6, w_fact=0.4, window_size=10, window_threshold=0.55, trend_window=5, trend_threshold=0.15, history_window=5, deadline_ms=50, logit_entropy_limit=1.2)"
+    )]
     #[allow(clippy::too_many_arguments)]
     fn new(
         coherence_threshold: f64,
@@ -78,12 +76,12 @@ impl PyBackfireConfig {
         soft_limit: Option<f64>,
         w_logic: f64,
         w_fact: f64,
-        window_size: i64,
+        window_size: IntArg,
         window_threshold: f64,
-        trend_window: i64,
+        trend_window: IntArg,
         trend_threshold: f64,
-        history_window: i64,
-        deadline_ms: i64,
+        history_window: IntArg,
+        deadline_ms: IntArg,
         logit_entropy_limit: f64,
     ) -> PyResult<Self> {
         Self::new_checked(Config {
@@ -92,12 +90,12 @@ impl PyBackfireConfig {
             soft_limit: soft_limit.unwrap_or_else(|| derived_soft_limit(coherence_threshold)),
             w_logic,
             w_fact,
-            window_size: count("window_size", window_size, ">= 1")?,
+            window_size: window_size.count("window_size", ">= 1")?,
             window_threshold,
-            trend_window: count("trend_window", trend_window, ">= 2")?,
+            trend_window: trend_window.count("trend_window", ">= 2")?,
             trend_threshold,
-            history_window: count("history_window", history_window, ">= 0")?,
-            deadline_ms: count("deadline_ms", deadline_ms, "> 0")? as u64,
+            history_window: history_window.count("history_window", ">= 0")?,
+            deadline_ms: deadline_ms.count("deadline_ms", "> 0")? as u64,
             logit_entropy_limit,
         })
     }

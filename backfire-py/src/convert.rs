@@ -222,6 +222,66 @@ fn number(value: &Bound<'_, PyAny>, name: &str) -> PyResult<f64> {
     value.extract::<f64>()
 }
 
+/// An integer argument as given: [`IntArg::count`] checks it and names
+/// the field in every error (PyO3's own extraction says neither which
+/// argument a float was given for nor handles huge ints but with an
+/// `OverflowError`).
+pub struct IntArg(Result<i64, IntProblem>);
+
+enum IntProblem {
+    /// Not an integer (a float, a str, …): the type's name.
+    NotAnInteger(String),
+    /// An integer beyond `i64`: its decimal text.
+    Huge(String),
+}
+
+impl IntArg {
+    /// A default value.
+    pub const fn new(value: i64) -> Self {
+        IntArg(Ok(value))
+    }
+
+    /// The value as a count: a `TypeError` for a non-integer, a
+    /// `ValueError` for a negative one (reported against the field's
+    /// `rule`, `>= 1` etc., which the configuration's validation then
+    /// checks in full) or one beyond `i64`; every message names `field`.
+    pub fn count(&self, field: &str, rule: &str) -> PyResult<usize> {
+        let bad = |got: &dyn std::fmt::Display| {
+            PyValueError::new_err(format!("config error: {field} must be {rule}, got {got}"))
+        };
+        match &self.0 {
+            Ok(v) => usize::try_from(*v).map_err(|_| bad(v)),
+            Err(IntProblem::Huge(text)) if text.starts_with('-') => Err(bad(text)),
+            Err(IntProblem::Huge(text)) => Err(PyValueError::new_err(format!(
+                "config error: {field} must be <= {}, got {text}",
+                i64::MAX
+            ))),
+            Err(IntProblem::NotAnInteger(type_name)) => {
+                Err(PyTypeError::new_err(format!("{field} must be an integer, got {type_name}")))
+            }
+        }
+    }
+}
+
+impl<'py> FromPyObject<'_, 'py> for IntArg {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'_, 'py, PyAny>) -> PyResult<Self> {
+        let obj = obj.to_owned();
+        if obj.is_instance_of::<PyFloat>() {
+            return Ok(IntArg(Err(IntProblem::NotAnInteger("float".to_owned()))));
+        }
+        // `__index__` integers: int, bool, NumPy integers.
+        Ok(IntArg(match obj.extract::<i64>() {
+            Ok(v) => Ok(v),
+            Err(e) if e.is_instance_of::<pyo3::exceptions::PyOverflowError>(obj.py()) => {
+                Err(IntProblem::Huge(obj.str().map(|s| s.to_string()).unwrap_or_default()))
+            }
+            Err(_) => Err(IntProblem::NotAnInteger(type_name(&obj))),
+        }))
+    }
+}
+
 /// A keyword whose value must be one of a few names.
 pub fn choice<T: Copy>(field: &str, value: &str, options: &[(&str, T)]) -> PyResult<T> {
     options.iter().find(|(name, _)| *name == value).map(|&(_, v)| v).ok_or_else(|| {

@@ -16,8 +16,8 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString, PyTuple};
 
-use crate::config::{PyBackfireConfig, count, derived_soft_limit};
-use crate::convert::{OneArgCaller, check_tokens, floats, token_items, token_snapshot};
+use crate::config::{PyBackfireConfig, derived_soft_limit};
+use crate::convert::{IntArg, OneArgCaller, check_tokens, floats, token_items, token_snapshot};
 use crate::errors::IntoPyResult;
 use crate::values::{callable_float, callable_int, callable_str};
 
@@ -213,9 +213,9 @@ impl PyStreamingKernel {
         py: Python<'_>,
         config: Option<&Bound<'_, PyAny>>,
         hard_limit: Option<f64>,
-        window_size: Option<i64>,
+        window_size: Option<IntArg>,
         window_threshold: Option<f64>,
-        trend_window: Option<i64>,
+        trend_window: Option<IntArg>,
         trend_threshold: Option<f64>,
         timestamps: bool,
         token_timeout: f64,
@@ -236,8 +236,8 @@ impl PyStreamingKernel {
                 }
             }
         };
-        let count = |field: &str, v: Option<i64>, current: usize, rule: &str| -> PyResult<usize> {
-            v.map_or(Ok(current), |n| count(field, n, rule))
+        let count = |field: &str, v: Option<IntArg>, current: usize, rule: &str| -> PyResult<usize> {
+            v.map_or(Ok(current), |n| n.count(field, rule))
         };
         let merged = Config {
             hard_limit: hard_limit.unwrap_or(base.hard_limit),

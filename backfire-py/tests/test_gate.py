@@ -64,8 +64,20 @@ def test_config_boundaries_accepted(gate):
 def test_config_type_errors(gate):
     with pytest.raises(TypeError):
         gate.BackfireConfig(hard_limit="0.5")
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="^window_size must be an integer, got float$"):
         gate.BackfireConfig(window_size=10.0)
+    with pytest.raises(TypeError, match="^history_window must be an integer, got str$"):
+        gate.BackfireConfig(history_window="5")
+    with pytest.raises(ValueError, match="^config error: trend_window must be >= 2, got -1000000000000000000000$"):
+        gate.BackfireConfig(trend_window=-(10**21))
+    with pytest.raises(ValueError, match="^config error: window_size must be <= "):
+        gate.BackfireConfig(window_size=10**21)
+    assert gate.BackfireConfig(window_size=True).window_size == 1  # bool is an int, as in Python
+
+
+def test_streaming_keywords_name_the_field(gate):
+    with pytest.raises(TypeError, match="^window_size must be an integer, got float$"):
+        gate.StreamingKernel(window_size=2.5)
 
 
 def test_config_json_round_trip(gate):
