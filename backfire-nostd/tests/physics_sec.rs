@@ -169,9 +169,8 @@ fn other_lengths() {
     assert_close!(r.v_entropy, 1.331963e-5, 1e-6, 0.0);
     assert_close!(r.r_global, 0.04721686684782368, 1e-12, 0.0);
 
-    let r = fresh().evaluate(&[], None, 0.01).unwrap();
-    assert_eq!((r.v, r.v_normalised, r.coherence_score), (0.0, 0.0, 1.0));
-    assert_eq!(r.r_global, 0.0, "empty input: R = 0, not NaN");
+    // The reference scored an empty snapshot R = NaN ("coherence 1").
+    assert_eq!(fresh().evaluate(&[], None, 0.01).unwrap_err(), PhysicsError::EmptyTheta);
 }
 
 #[test]
@@ -226,10 +225,13 @@ proptest! {
 
     #[test]
     fn outputs_stay_in_range(
-        theta in prop::collection::vec(-1e3f64..1e3, 0..40),
-        prev in prop::option::of(prop::collection::vec(-1e3f64..1e3, 0..40)),
+        snapshots in (1usize..40).prop_flat_map(|n| {
+            let phases = prop::collection::vec(-1e3f64..1e3, n);
+            (phases.clone(), prop::option::of(phases))
+        }),
         dt in -1.0f64..1.0,
     ) {
+        let (theta, prev) = snapshots;
         let mut sec = fresh();
         for _ in 0..2 {
             let r = sec.evaluate(&theta, prev.as_deref(), dt).unwrap();
@@ -251,5 +253,16 @@ proptest! {
         let good = vec![0.0; theta.len()];
         prop_assert_eq!(sec.evaluate(&good, Some(&theta), 0.01).unwrap_err(), PhysicsError::NonFinitePrev);
         prop_assert_eq!(sec.prev_v(), None);
+    }
+
+    #[test]
+    fn a_previous_snapshot_of_another_length_is_rejected(n in 1usize..40, m in 0usize..40) {
+        prop_assume!(n != m);
+        let mut sec = fresh();
+        sec.evaluate(&vec![0.1; n], None, 0.01).unwrap();
+        let before = sec.prev_v();
+        let err = sec.evaluate(&vec![0.2; n], Some(&vec![0.3; m]), 0.01).unwrap_err();
+        prop_assert_eq!(err, PhysicsError::PrevLength { expected: n, got: m });
+        prop_assert_eq!(sec.prev_v(), before);
     }
 }
