@@ -33,6 +33,11 @@
 //! 3. The score goes through the core's checks. A hard-limit halt trips the
 //!    latch; window and trend halts end only this stream.
 //!
+//! With opt-in [`Timeouts`] the clock is read around every token: before
+//! step 2 a stream past its total time halts at this index (the callback
+//! is not called), and after it a token whose scoring took too long halts
+//! the stream in place of step 3; both latch.
+//!
 //! The latch is read before the callback, not after it: a callback that
 //! re-enters the same kernel and halts it is seen by the outer stream at its
 //! next token, as in the reference (spec/10 §5.5).
