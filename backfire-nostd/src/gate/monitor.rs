@@ -87,12 +87,7 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> StreamMonitor<T, S> {
         if provided < needed {
             return Err(StorageTooSmall { needed, provided });
         }
-        let window = ScoreWindow::new(
-            storage,
-            limits.window_size() as u32,
-            limits.trend_window(),
-            limits.window_threshold(),
-        );
+        let window = ScoreWindow::new(storage, limits.window_size() as u32, limits.window_threshold());
         Ok(StreamMonitor { limits, window, halted: None })
     }
 
@@ -127,14 +122,15 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> StreamMonitor<T, S> {
         // wild value (a callback returning 5.0) cannot hide a run of low
         // scores or fake a steep drop, and bounded terms keep the running
         // sums exact enough (see `num`).
+        let window_size = self.limits.window_size() as u32;
         let clamped = score.clamp_to(T::ZERO, T::ONE);
-        let trend_start = self.window.push(clamped);
+        self.window.push(clamped, window_size);
         let threshold = self.limits.window_threshold();
-        if let Some(average) = self.window.mean_below(threshold) {
+        if let Some(average) = self.window.mean_below(window_size, threshold) {
             return Err(HaltReason::WindowAverage { average, threshold });
         }
-        if let Some(first) = trend_start {
-            let (drop, threshold) = (first - clamped, self.limits.trend_threshold());
+        if let Some(drop) = self.window.drop_over(self.limits.trend_window(), clamped) {
+            let threshold = self.limits.trend_threshold();
             if drop > threshold {
                 return Err(HaltReason::DownwardTrend { drop, threshold });
             }
@@ -163,7 +159,7 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> StreamMonitor<T, S> {
     /// Mean of the full window, once `window_size` scores were accepted.
     #[inline]
     pub fn window_mean(&self) -> Option<T> {
-        self.window.window_mean()
+        self.window.window_mean(self.limits.window_size() as u32)
     }
 
     /// Gives the storage back.

@@ -28,25 +28,16 @@ use crate::num::{Accumulator, Real};
 /// window mean and the trend endpoints.
 ///
 /// Every slot of the storage is part of the ring (the monitor checks it
-/// holds at least `max(window_size, trend_window)`). The two places the
-/// ring is read — the score leaving the window and the first score of the
-/// trend span — move forward one slot per push, so each is kept as an
-/// index instead of being recomputed from the head.
+/// holds at least `max(window_size, trend_window)`). The window length is
+/// not stored here: the monitor passes its validated `window_size` to each
+/// call, so a device keeps it once.
 #[derive(Clone, Debug)]
 pub(crate) struct ScoreWindow<T: Real, S> {
     storage: S,
     /// What the window sum is compared with (from the window threshold).
     cutoff: <T::Accumulator as Accumulator<T>>::Cutoff,
-    /// Scores in the window mean (≥ 1).
-    window_size: u32,
-    /// Scores in the trend span (≥ 1).
-    trend_window: usize,
     /// Next slot to write.
     head: usize,
-    /// Slot of the oldest score in the window (read once the window is full).
-    leaving: usize,
-    /// Slot of the first score of the trend span (read once it is full).
-    trend_start: usize,
     /// Number of valid scores, saturating at the capacity.
     len: usize,
     /// Scores pushed in the current block, in `0..=window_size`.
@@ -57,19 +48,13 @@ pub(crate) struct ScoreWindow<T: Real, S> {
 }
 
 impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ScoreWindow<T, S> {
-    /// A window over `storage` for means over `window_size` scores
-    /// compared with `threshold`, and trends over `trend_window` scores
-    /// (both clamped to ≥ 1; the monitor validates them).
-    pub(crate) fn new(storage: S, window_size: u32, trend_window: usize, threshold: T) -> Self {
-        let window_size = window_size.max(1);
+    /// A window over `storage` for means over `window_size` (≥ 1) scores
+    /// compared with `threshold`.
+    pub(crate) fn new(storage: S, window_size: u32, threshold: T) -> Self {
         ScoreWindow {
             storage,
-            cutoff: T::Accumulator::cutoff(threshold, window_size),
-            window_size,
-            trend_window: trend_window.max(1),
+            cutoff: T::Accumulator::cutoff(threshold, window_size.max(1)),
             head: 0,
-            leaving: 0,
-            trend_start: 0,
             len: 0,
             block_pos: 0,
             total: Default::default(),
@@ -78,11 +63,15 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ScoreWindow<T, S> {
         }
     }
 
+    /// Slots in the ring.
+    #[inline]
+    fn capacity(&self) -> usize {
+        self.storage.as_ref().len()
+    }
+
     /// Forgets every score (start of a new stream).
     pub(crate) fn clear(&mut self) {
         self.head = 0;
-        self.leaving = 0;
-        self.trend_start = 0;
         self.len = 0;
         self.block_pos = 0;
         self.total = Default::default();
@@ -90,41 +79,45 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ScoreWindow<T, S> {
         self.fill = Default::default();
     }
 
-    /// Records a score and returns the first score of the trend span that
-    /// ends with it (the score `trend_window − 1` pushes back), once
-    /// `trend_window` scores were pushed. Constant work.
+    /// Records a score. Constant work.
     // Always inlined: the caller's token loop then keeps the window's
     // sums in registers instead of reloading them for every token.
     #[inline(always)]
-    pub(crate) fn push(&mut self, score: T) -> Option<T> {
-        if self.block_pos >= self.window_size {
+    pub(crate) fn push(&mut self, score: T, window_size: u32) {
+        let ws = window_size.max(1);
+        if self.block_pos >= ws {
             self.total = self.fill;
             self.fill = Default::default();
             self.evicted = Default::default();
             self.block_pos = 0;
         }
-        let ring = self.storage.as_mut();
-        let capacity = ring.len();
-        if self.len >= self.window_size as usize {
-            // Read before the write below, which may reuse this slot.
-            if let Some(&old) = ring.get(self.leaving) {
-                self.evicted.add(old);
-            }
-            self.leaving = next_slot(self.leaving, capacity);
+        if self.len >= ws as usize {
+            // The score leaving the window is `window_size` slots back.
+            let leaving = self.get_back(ws as usize);
+            self.evicted.add(leaving);
         }
-        if let Some(slot) = ring.get_mut(self.head) {
+        let capacity = self.capacity();
+        if let Some(slot) = self.storage.as_mut().get_mut(self.head) {
             *slot = score;
         }
-        self.head = next_slot(self.head, capacity);
+        self.head = if self.head + 1 >= capacity { 0 } else { self.head + 1 };
         self.len = (self.len + 1).min(capacity);
         self.fill.add(score);
         self.block_pos += 1;
-        if self.len < self.trend_window {
-            return None;
+    }
+
+    /// The score pushed `k` pushes before the next one (`k = 1` is the
+    /// newest). Returns zero for `k` outside `1..=capacity`.
+    // Always inlined: the caller's token loop then keeps the window's
+    // sums in registers instead of reloading them for every token.
+    #[inline(always)]
+    fn get_back(&self, k: usize) -> T {
+        let capacity = self.capacity();
+        if k == 0 || k > capacity {
+            return T::ZERO;
         }
-        let first = ring.get(self.trend_start).copied();
-        self.trend_start = next_slot(self.trend_start, capacity);
-        first
+        let index = if self.head >= k { self.head - k } else { self.head + capacity - k };
+        self.storage.as_ref().get(index).copied().unwrap_or(T::ZERO)
     }
 
     /// Mean of the last `window_size` scores, once that many were pushed,
@@ -133,38 +126,37 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ScoreWindow<T, S> {
     // Always inlined: the caller's token loop then keeps the window's
     // sums in registers instead of reloading them for every token.
     #[inline(always)]
-    pub(crate) fn mean_below(&self, threshold: T) -> Option<T> {
-        if self.len < self.window_size as usize {
+    pub(crate) fn mean_below(&self, window_size: u32, threshold: T) -> Option<T> {
+        let ws = window_size.max(1);
+        if self.len < ws as usize {
             return None;
         }
-        T::Accumulator::mean_below(
-            &self.total,
-            &self.evicted,
-            &self.fill,
-            self.window_size,
-            threshold,
-            self.cutoff,
-        )
+        T::Accumulator::mean_below(&self.total, &self.evicted, &self.fill, ws, threshold, self.cutoff)
     }
 
     /// Mean of the last `window_size` scores, once that many were pushed.
-    pub(crate) fn window_mean(&self) -> Option<T> {
-        if self.len < self.window_size as usize {
+    pub(crate) fn window_mean(&self, window_size: u32) -> Option<T> {
+        let ws = window_size.max(1);
+        if self.len < ws as usize {
             return None;
         }
-        Some(T::Accumulator::mean(&self.total, &self.evicted, &self.fill, self.window_size))
+        Some(T::Accumulator::mean(&self.total, &self.evicted, &self.fill, ws))
+    }
+
+    /// `score[len − span] − newest`, once `span` scores were pushed
+    /// (`2 <= span <= capacity`); `newest` is the score pushed last, which
+    /// the caller still holds (`score[len − 1]`, without reading it back).
+    // Always inlined: the caller's token loop then keeps the window's
+    // sums in registers instead of reloading them for every token.
+    #[inline(always)]
+    pub(crate) fn drop_over(&self, span: usize, newest: T) -> Option<T> {
+        (span >= 1 && span <= self.len).then(|| self.get_back(span) - newest)
     }
 
     /// Gives the storage back.
     pub(crate) fn into_storage(self) -> S {
         self.storage
     }
-}
-
-/// The ring slot after `slot`.
-#[inline(always)]
-fn next_slot(slot: usize, capacity: usize) -> usize {
-    if slot + 1 >= capacity { 0 } else { slot + 1 }
 }
 
 #[cfg(test)]
@@ -179,88 +171,87 @@ mod tests {
     #[test]
     fn mean_matches_naive_resum_over_many_blocks() {
         let ws = 7;
-        let mut w = ScoreWindow::<f64, _>::new([0.0; 9], ws, 2, 0.0);
+        let mut w = ScoreWindow::<f64, _>::new([0.0; 9], ws, 0.0);
         let mut xs = [0.0; 1000];
         for i in 0..xs.len() {
             let x = ((i * 37) % 101) as f64 / 101.0;
             xs[i] = x;
-            w.push(x);
+            w.push(x, ws);
             if i + 1 >= ws as usize {
-                let m = w.window_mean().unwrap();
+                let m = w.window_mean(ws).unwrap();
                 assert!((m - naive_mean(&xs[..=i], ws as usize)).abs() < 1e-15, "at {i}");
             } else {
-                assert!(w.window_mean().is_none());
+                assert!(w.window_mean(ws).is_none());
             }
         }
     }
 
     #[test]
     fn no_drift_after_a_million_tokens() {
-        let mut w = ScoreWindow::<f32, _>::new([0.0f32; 10], 10, 2, 0.0);
+        let mut w = ScoreWindow::<f32, _>::new([0.0f32; 10], 10, 0.0);
         for i in 0..1_000_000u32 {
-            w.push(if i % 2 == 0 { 0.1 } else { 0.7 });
+            w.push(if i % 2 == 0 { 0.1 } else { 0.7 }, 10);
         }
         // The last ten scores alternate: mean is exactly (0.1 + 0.7) / 2.
-        assert!((w.window_mean().unwrap() - 0.4).abs() < 1e-7);
+        assert!((w.window_mean(10).unwrap() - 0.4).abs() < 1e-7);
     }
 
     #[test]
     fn fixed_point_mean_is_exact() {
         let threshold = Q16::from_bits(9998);
-        let mut w = ScoreWindow::<Q16, _>::new([Q16::ZERO; 4], 4, 2, threshold);
+        let mut w = ScoreWindow::<Q16, _>::new([Q16::ZERO; 4], 4, threshold);
         for i in 0..10_000 {
-            w.push(Q16::from_bits(i % 65536));
+            w.push(Q16::from_bits(i % 65536), 4);
         }
         // (9996 + 9997 + 9998 + 9999) / 4 = 9997.5 LSB, floored.
-        assert_eq!(w.window_mean().unwrap().to_bits(), 9997);
+        assert_eq!(w.window_mean(4).unwrap().to_bits(), 9997);
         // The comparison itself is exact: 9997.5 LSB is below 9998 but not
         // below 9997.
-        assert!(w.mean_below(threshold).is_some());
+        assert!(w.mean_below(4, threshold).is_some());
         let low = Q16::from_bits(9997);
-        let mut w = ScoreWindow::<Q16, _>::new([Q16::ZERO; 4], 4, 2, low);
+        let mut w = ScoreWindow::<Q16, _>::new([Q16::ZERO; 4], 4, low);
         for i in 9996..10_000 {
-            w.push(Q16::from_bits(i));
+            w.push(Q16::from_bits(i), 4);
         }
-        assert!(w.mean_below(low).is_none());
+        assert!(w.mean_below(4, low).is_none());
     }
 
-    /// Every push's trend start and window mean against a naive scan of
-    /// the whole history, for every ring size from the minimum up, so each
-    /// read index wraps at every offset.
     #[test]
-    fn trend_start_and_mean_match_the_history_for_every_ring_size() {
-        for (ws, span) in [(1, 1), (1, 2), (3, 2), (2, 5), (5, 5), (4, 9)] {
-            let needed = (ws as usize).max(span);
-            for capacity in needed..needed + 4 {
-                let mut storage = [0.0; 16];
-                let mut w = ScoreWindow::<f64, _>::new(&mut storage[..capacity], ws, span, 0.0);
-                let mut xs = [0.0; 60];
-                for i in 0..xs.len() {
-                    xs[i] = ((i * 29) % 17) as f64 / 16.0;
-                    let first = w.push(xs[i]);
-                    let len = i + 1;
-                    let expected = (len >= span).then(|| xs[len - span]);
-                    assert_eq!(first, expected, "ws {ws} span {span} capacity {capacity} push {i}");
-                    if len >= ws as usize {
-                        let m = w.window_mean().unwrap();
-                        assert!((m - naive_mean(&xs[..len], ws as usize)).abs() < 1e-15);
-                    } else {
-                        assert_eq!(w.window_mean(), None);
-                    }
-                }
-            }
+    fn trend_reads_the_window_ends() {
+        let mut w = ScoreWindow::<f64, _>::new([0.0; 5], 3, 0.0);
+        for x in [0.9, 0.8, 0.7, 0.5] {
+            w.push(x, 3);
         }
+        // The newest score is the caller's; the ring holds it too.
+        assert_eq!(w.get_back(1), 0.5);
+        assert!((w.drop_over(3, 0.5).unwrap() - 0.3).abs() < 1e-12);
+        assert!((w.drop_over(4, 0.5).unwrap() - 0.4).abs() < 1e-12);
+        assert_eq!(w.drop_over(5, 0.5), None);
+        assert_eq!(w.drop_over(1, 0.5), Some(0.0));
+    }
+
+    #[test]
+    fn storage_larger_than_needed_is_one_bigger_ring() {
+        let mut w = ScoreWindow::<f64, _>::new([0.0; 16], 3, 0.0);
+        for i in 0..100 {
+            w.push(f64::from(i % 10) / 10.0, 3);
+        }
+        // Last three: 0.7, 0.8, 0.9.
+        assert!((w.window_mean(3).unwrap() - 0.8).abs() < 1e-12);
+        assert_eq!(w.get_back(1), 0.9);
+        assert!((w.drop_over(16, 0.9).unwrap() - (0.4 - 0.9)).abs() < 1e-12);
     }
 
     #[test]
     fn clear_forgets_everything() {
-        let mut w = ScoreWindow::<f64, _>::new([0.0; 2], 2, 2, 0.0);
-        w.push(0.1);
-        w.push(0.2);
+        let mut w = ScoreWindow::<f64, _>::new([0.0; 2], 2, 0.0);
+        w.push(0.1, 2);
+        w.push(0.2, 2);
         w.clear();
-        assert_eq!(w.window_mean(), None);
-        assert_eq!(w.push(0.9), None);
-        assert_eq!(w.push(0.9), Some(0.9));
-        assert_eq!(w.window_mean(), Some(0.9));
+        assert_eq!(w.window_mean(2), None);
+        assert_eq!(w.drop_over(1, 0.2), None);
+        w.push(0.9, 2);
+        w.push(0.9, 2);
+        assert_eq!(w.window_mean(2), Some(0.9));
     }
 }
