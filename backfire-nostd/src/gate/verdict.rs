@@ -94,9 +94,9 @@ pub enum HaltReason<T> {
         /// Which limit.
         limit: TimeLimit,
         /// Seconds taken (by the token's scoring, or by the stream so far).
-        elapsed_s: f64,
+        elapsed_s: T,
         /// The limit, in seconds.
-        limit_s: f64,
+        limit_s: T,
     },
 }
 

@@ -242,6 +242,36 @@ mod tests {
         assert!((w.drop_over(16, 0.9).unwrap() - (0.4 - 0.9)).abs() < 1e-12);
     }
 
+    /// The trend's first score and the window mean against a naive scan
+    /// of the whole history, for ring sizes from the minimum up, so every
+    /// read wraps at every offset.
+    #[test]
+    fn trend_start_and_mean_match_the_history_for_every_ring_size() {
+        for (ws, span) in [(1, 1), (1, 2), (3, 2), (2, 5), (5, 5), (4, 9)] {
+            let needed = (ws as usize).max(span);
+            for capacity in needed..needed + 4 {
+                let mut storage = [0.0; 16];
+                let mut w = ScoreWindow::<f64, _>::new(&mut storage[..capacity], ws, 0.0);
+                let mut xs = [0.0; 60];
+                for i in 0..xs.len() {
+                    xs[i] = ((i * 29) % 17) as f64 / 16.0;
+                    w.push(xs[i], ws);
+                    let len = i + 1;
+                    let expected = (len >= span).then(|| xs[len - span] - xs[i]);
+                    assert_eq!(
+                        w.drop_over(span, xs[i]),
+                        expected,
+                        "ws {ws} span {span} capacity {capacity} push {i}"
+                    );
+                    match w.window_mean(ws) {
+                        Some(m) => assert!((m - naive_mean(&xs[..len], ws as usize)).abs() < 1e-15),
+                        None => assert!(len < ws as usize),
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn clear_forgets_everything() {
         let mut w = ScoreWindow::<f64, _>::new([0.0; 2], 2, 0.0);
