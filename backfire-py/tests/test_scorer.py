@@ -173,3 +173,15 @@ def test_both_backends_know_the_same_default_facts():
                 python.calculate_factual_divergence(prompt, answer)
             ), (key, answer)
         assert rust.calculate_factual_divergence(prompt, f"The {key} is {value}") < 0.5, key
+
+
+def test_python_coherence_score_is_validated():
+    import director_ai
+
+    assert director_ai.CoherenceScore(0.9, True, 0.1, 0.1).to_dict()["score"] == 0.9
+    with pytest.raises(ValueError, match=r"^score must be in \[0, 1\], got 5$"):
+        director_ai.CoherenceScore(5.0, True, 0.1, 0.1)
+    with pytest.raises(ValueError, match=r"^h_logical must be in \[0, 1\], got NaN$"):
+        director_ai.CoherenceScore(0.5, False, math.nan, 0.1)
+    with pytest.raises(TypeError, match="^h_factual must be a number, got str$"):
+        director_ai.CoherenceScore(0.5, False, 0.1, "0.1")

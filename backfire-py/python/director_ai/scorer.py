@@ -89,6 +89,16 @@ class CoherenceScore:
     warning: bool = False
     evidence: None = None
 
+    def __post_init__(self) -> None:
+        # The Rust scores are in [0, 1] by construction; one built by hand
+        # must be too (the reference's accepted score=5.0, h_logical=-1).
+        for name in ("score", "h_logical", "h_factual"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], got {fmt_float(float(value))}")
+
     def to_dict(self) -> dict[str, Any]:
         """``score``, ``approved``, ``h_logical``, ``h_factual``, ``warning``."""
         return {
