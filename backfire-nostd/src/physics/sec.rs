@@ -20,9 +20,19 @@
 //! * The entropy's constant normalisation (I0(κ)·2π·L) cancels and is
 //!   dropped, and `H = ln D − Σ d_k ln d_k / D` with `D = Σ d_k`, one pass
 //!   without storing the density.
-//! * Empty input gives R = 0 (the reference: NaN); `dt` must be finite;
-//!   K must be finite and ≥ 0 (the reference masks NaN K as "coherence 0");
-//!   [`SECFunctional::reset`] forgets the previous V.
+//! * An empty `theta`, and a `theta_prev` of another length, are errors
+//!   (the reference: R = NaN, and a comparison of the shorter prefix);
+//!   `dt` must be finite; K must be finite and ≥ 0 (the reference masks
+//!   NaN K as "coherence 0"); [`SECFunctional::reset`] forgets the
+//!   previous V.
+//!
+//! Kept as the reference has them (spec §9 items 12, 16): `v_max = 2ΣK` is
+//! not a true maximum (it assumes every pair anti-phase, impossible for
+//! N > 2) and V_f (rad²/s²) and V_S are added to a coupling energy
+//! normalised by a coupling-only bound, so the score rarely nears 0 from
+//! coupling alone but collapses from any frequency mismatch; and
+//! `update_coupling` keeps the previous V, so dV/dt stays continuous for a
+//! caller that updates K every step (call `reset` to start afresh).
 //!
 //! ```
 //! use backfire_nostd::physics::SECFunctional;
