@@ -415,15 +415,23 @@ impl PyL16Controller {
         self.inner.reset();
     }
 
-    /// Checks that found H_rec rising (cumulative until :meth:`reset`).
+    /// Checks that found H_rec rising (cumulative until :meth:`reset`; a
+    /// rise lasting ten steps counts up to ten).
     #[getter]
     fn refusal_count(&self) -> u32 {
         self.inner.state().refusal_count
     }
 
+    /// Refusal episodes: checks that turned the refusal on (cumulative
+    /// until :meth:`reset`).
+    #[getter]
+    fn refusal_episodes(&self) -> u32 {
+        self.inner.state().refusal_episodes
+    }
+
     /// A snapshot of the controller state as a dict (``h_rec``,
     /// ``h_rec_history``, ``plv_buffer``, ``refusal_active``,
-    /// ``refusal_count``, and the three scales).
+    /// ``refusal_count``, ``refusal_episodes``, and the three scales).
     #[getter]
     fn state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let s = self.inner.state();
@@ -433,6 +441,7 @@ impl PyL16Controller {
         d.set_item("plv_buffer", s.plv_buffer)?;
         d.set_item("refusal_active", s.refusal_active)?;
         d.set_item("refusal_count", s.refusal_count)?;
+        d.set_item("refusal_episodes", s.refusal_episodes)?;
         d.set_item("lr_z_scale", s.lr_z_scale)?;
         d.set_item("d_theta_scale", s.d_theta_scale)?;
         d.set_item("tau_d_scale", s.tau_d_scale)?;

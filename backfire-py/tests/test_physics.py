@@ -220,9 +220,15 @@ def test_l16_refusal_sequence():
     results = [ctl.step([0.0] * 16, 1.0 - 0.1 * i, 0.9, p_h1=0.0) for i in range(8)]
     assert [r["refusal"] for r in results] == [False] * 5 + [True] * 3
     assert ctl.refusal_count == 3 and ctl.state["lr_z_scale"] == 0.5
+    assert ctl.refusal_episodes == 1 and ctl.state["refusal_episodes"] == 1  # one rise, three steps
     assert results[1]["dh_rec_dt"] == pytest.approx(10.0)
+    # A fall ends the episode; the next rise is a second one.
+    ctl.step([0.0] * 16, 0.9, 0.9, p_h1=0.0)
+    for i in range(5):
+        ctl.step([0.0] * 16, 0.8 - 0.1 * i, 0.9, p_h1=0.0)
+    assert ctl.refusal_episodes == 2 and ctl.refusal_count > 3
     ctl.reset()
-    assert ctl.refusal_count == 0 and ctl.plv_gate_open() is False
+    assert ctl.refusal_count == ctl.refusal_episodes == 0 and ctl.plv_gate_open() is False
 
 
 def test_l16_rejects_non_finite_and_bad_params():

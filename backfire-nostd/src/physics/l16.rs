@@ -293,6 +293,7 @@ pub struct L16Controller<T, S> {
     h_rec: T,
     refusal_active: bool,
     refusal_count: u32,
+    refusal_episodes: u32,
 }
 
 impl<T: Transcendental> Default for L16Controller<T, [T; DEFAULT_PLV_WINDOW]> {
@@ -328,6 +329,7 @@ impl<T: Transcendental, S: AsRef<[T]> + AsMut<[T]>> L16Controller<T, S> {
             h_rec: T::ZERO,
             refusal_active: false,
             refusal_count: 0,
+            refusal_episodes: 0,
         }
     }
 
@@ -454,6 +456,9 @@ impl<T: Transcendental, S: AsRef<[T]> + AsMut<[T]>> L16Controller<T, S> {
             return false;
         }
         if self.history.rises() + 1 >= w {
+            if !self.refusal_active {
+                self.refusal_episodes = self.refusal_episodes.saturating_add(1);
+            }
             self.refusal_active = true;
             self.refusal_count = self.refusal_count.saturating_add(1);
         } else {
@@ -488,9 +493,15 @@ impl<T: Transcendental, S: AsRef<[T]> + AsMut<[T]>> L16Controller<T, S> {
     pub fn refusal_active(&self) -> bool {
         self.refusal_active
     }
-    /// Number of checks that found H_rec rising (cumulative).
+    /// Number of checks that found H_rec rising (cumulative): a rise that
+    /// lasts ten steps counts up to ten times, as in the reference.
     pub fn refusal_count(&self) -> u32 {
         self.refusal_count
+    }
+    /// Number of refusal episodes: checks that turned the refusal on
+    /// (spec §9 item 22: the reference only counts steps).
+    pub fn refusal_episodes(&self) -> u32 {
+        self.refusal_episodes
     }
     /// The actuator scales `(lr_z, d_theta, tau_d)` after the last refusal
     /// check: the refusal factors while refusing, else `(1, 1, 1)`.
@@ -518,6 +529,7 @@ impl<T: Transcendental, S: AsRef<[T]> + AsMut<[T]>> L16Controller<T, S> {
         self.h_rec = T::ZERO;
         self.refusal_active = false;
         self.refusal_count = 0;
+        self.refusal_episodes = 0;
     }
 }
 

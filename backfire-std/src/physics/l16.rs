@@ -19,6 +19,8 @@ pub struct L16ControllerState {
     pub refusal_active: bool,
     /// Checks that found H_rec rising (cumulative until `reset`).
     pub refusal_count: u32,
+    /// Checks that turned the refusal on (cumulative until `reset`).
+    pub refusal_episodes: u32,
     /// Learning-rate scale.
     pub lr_z_scale: f64,
     /// Phase-step scale.
@@ -129,6 +131,7 @@ impl L16Controller {
             plv_buffer: self.inner.plv_buffer().collect(),
             refusal_active: self.inner.refusal_active(),
             refusal_count: self.inner.refusal_count(),
+            refusal_episodes: self.inner.refusal_episodes(),
             lr_z_scale,
             d_theta_scale,
             tau_d_scale,
@@ -186,7 +189,7 @@ mod tests {
         assert_eq!(s.plv_buffer, vec![0.9; 3]);
         assert_eq!(s.h_rec_history.len(), 5);
         // w = 2 needs 3 values: steps 2, 3 and 4 refuse.
-        assert!(s.refusal_active && s.refusal_count == 3);
+        assert!(s.refusal_active && s.refusal_count == 3 && s.refusal_episodes == 1);
         assert_eq!((s.lr_z_scale, s.d_theta_scale, s.tau_d_scale), (0.5, 0.5, 1.5));
         c.reset();
         let s = c.state();
