@@ -223,9 +223,8 @@ fn number(value: &Bound<'_, PyAny>, name: &str) -> PyResult<f64> {
 }
 
 /// An integer argument as given: [`IntArg::count`] checks it and names
-/// the field in every error (PyO3's own extraction says neither which
-/// argument a float was given for nor handles huge ints but with an
-/// `OverflowError`).
+/// the field in every error (PyO3's own extraction raises an unnamed
+/// `TypeError` for a float and an `OverflowError` for a huge int).
 pub struct IntArg(Result<i64, IntProblem>);
 
 enum IntProblem {
@@ -269,7 +268,8 @@ impl<'py> FromPyObject<'_, 'py> for IntArg {
     fn extract(obj: Borrowed<'_, 'py, PyAny>) -> PyResult<Self> {
         let obj = obj.to_owned();
         if obj.is_instance_of::<PyFloat>() {
-            return Ok(IntArg(Err(IntProblem::NotAnInteger("float".to_owned()))));
+            // Floats (NumPy's too) have no `__index__`, but say so by name.
+            return Ok(IntArg(Err(IntProblem::NotAnInteger(type_name(&obj)))));
         }
         // `__index__` integers: int, bool, NumPy integers.
         Ok(IntArg(match obj.extract::<i64>() {

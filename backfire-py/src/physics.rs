@@ -7,7 +7,7 @@ use backfire_std::physics::{
     EigenBlocks, L16Controller, L16CostInputs, L16StepResult, SECFunctional, SECResult, UPDEState,
     UPDEStepper,
 };
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -222,7 +222,12 @@ fn seed_stepper(stepper: &mut UPDEStepper, seed: Option<u64>, scramble: bool) {
 /// A matrix given as rows (a list of rows or a 2-D array) as column-major
 /// values and its column count.
 fn column_major(matrix: &Bound<'_, PyAny>, name: &str) -> PyResult<(Vec<f64>, usize)> {
-    let rows = matrix.try_iter()?.map(|row| floats(&row?, name)).collect::<PyResult<Vec<_>>>()?;
+    let not_rows = |_| PyTypeError::new_err(format!("{name} must be a matrix given as rows of numbers"));
+    let rows = matrix
+        .try_iter()
+        .map_err(not_rows)?
+        .map(|row| row.and_then(|row| floats(&row, name)).map_err(not_rows))
+        .collect::<PyResult<Vec<_>>>()?;
     let cols = rows.first().map_or(0, Vec::len);
     if let Some(bad) = rows.iter().find(|r| r.len() != cols) {
         return Err(PyValueError::new_err(format!(

@@ -266,6 +266,8 @@ def test_l16_full_h_rec_path_with_eigenvector_blocks():
         bk.L16Controller().step(**args, eigvecs=[[1.0, 0.0], [1.0]], target=target)
     with pytest.raises(ValueError, match="target block"):
         bk.L16Controller().step(**args, eigvecs=eigvecs, target=[[1.0], [0.0]])
+    with pytest.raises(TypeError, match="^eigvecs must be a matrix given as rows of numbers$"):
+        bk.L16Controller().step(**args, eigvecs=[1.0, 0.0], target=target)
 
 
 def test_upde_scrambled_seeds_and_silent_noise_skip():
