@@ -123,7 +123,7 @@ impl SimpleRng {
     /// Drawing is a serial chain of `2·N` xorshift steps (six dependent
     /// integer operations each) that leaves most of the CPU idle; work that
     /// does not depend on the normals placed here executes in its shadow.
-    #[inline]
+    #[inline(always)]
     pub fn fill_normals_around<const N: usize, R>(
         &mut self,
         out: &mut [f64; N],

@@ -4,7 +4,7 @@
 
 use backfire_nostd::rng::SimpleRng;
 use backfire_std::physics::{
-    EigenBlocks, L16Controller, L16CostInputs, L16StepResult, SECFunctional, SECResult, UPDEState,
+    EigenBlocks, L16Controller, L16CostInputs, L16StepResult, SECFunctional, SECResult, SimdLevel, UPDEState,
     UPDEStepper,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -165,6 +165,22 @@ impl PyUPDEStepper {
     #[setter]
     fn set_skip_silent_noise(&mut self, on: bool) {
         self.inner.set_skip_silent_noise(on);
+    }
+    /// The vector instruction set steps run in: ``"avx512"``, ``"avx2"``
+    /// or ``"portable"``, the widest this CPU has by default. Results are
+    /// the same bit for bit at every level; assigning a level this CPU
+    /// cannot run is a ``ValueError``.
+    #[getter]
+    fn simd_level(&self) -> &'static str {
+        self.inner.simd_level().name()
+    }
+    #[setter]
+    fn set_simd_level(&mut self, name: &str) -> PyResult<()> {
+        let level = SimdLevel::from_name(name).ok_or_else(|| {
+            let names: Vec<&str> = SimdLevel::ALL.iter().map(|l| l.name()).collect();
+            PyValueError::new_err(format!("simd_level must be one of {names:?}, got {name:?}"))
+        })?;
+        self.inner.set_simd_level(level).into_py()
     }
     /// Field pressure F; assigning validates (finite).
     #[getter]

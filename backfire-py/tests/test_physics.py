@@ -290,3 +290,29 @@ def test_upde_scrambled_seeds_and_silent_noise_skip():
         s.noise_amplitude = 0.05
     assert drawing.run(zeros, 1)["theta"] != skipping.run(zeros, 1)["theta"]
     assert bk.UPDEStepper(skip_silent_noise=True).skip_silent_noise is True
+
+
+def test_every_simd_level_gives_the_same_bits() -> None:
+    best = bk.UPDEStepper(seed=1).simd_level
+    assert best in ("portable", "avx2", "avx512")
+    theta = [0.3 * i for i in range(16)]
+    portable = bk.UPDEStepper(seed=11)
+    portable.simd_level = "portable"
+    expected = portable.run(theta, 500)
+    ran = 0
+    for level in ("portable", "avx2", "avx512"):
+        stepper = bk.UPDEStepper(seed=11)
+        try:
+            stepper.simd_level = level
+        except ValueError as e:
+            assert "cannot run" in str(e)
+            continue
+        assert stepper.simd_level == level
+        assert stepper.run(theta, 500) == expected
+        ran += 1
+    assert ran >= 1
+    with pytest.raises(ValueError, match="simd_level must be one of"):
+        portable.simd_level = "sse9"
+    with pytest.raises(TypeError):
+        portable.simd_level = 3  # type: ignore[assignment]
+    assert portable.simd_level == "portable"

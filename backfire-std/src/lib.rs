@@ -34,7 +34,7 @@
 //! # Ok::<(), backfire_std::BackfireError>(())
 //! ```
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)] // one audited exception: `physics::simd` (run-time CPU dispatch)
 #![deny(missing_docs)]
 
 pub use backfire_nostd as core_kernel;

@@ -10,6 +10,7 @@ use backfire_nostd::physics::{
     KNM, L16Controller, L16CostInputs, OMEGA_N, SECFunctional, UPDEParams, UPDEState, UPDEStepper,
 };
 use backfire_nostd::rng::SimpleRng;
+use backfire_std::physics::{SimdLevel, UPDEStepper as StdStepper};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 /// A spread start (seeded), so that no trigonometric fast path is hit.
@@ -56,7 +57,24 @@ fn bench_dense_k(c: &mut Criterion) {
     });
 }
 
+/// The f64 step through `backfire-std`, in every vector instruction set
+/// this CPU has (the std stepper picks the widest; the core's own `step`
+/// is the portable one).
+fn bench_dispatch(c: &mut Criterion) {
+    for level in SimdLevel::ALL.into_iter().filter(|l| l.is_supported()) {
+        let mut stepper = StdStepper::new(0.01, 0.1, 0.05, Some(42)).unwrap();
+        stepper.set_simd_level(level).unwrap();
+        let mut state = start_state::<f64>();
+        c.bench_function(&format!("upde_step_16_f64_{level}"), |b| {
+            b.iter(|| {
+                stepper.step_in_place(black_box(&mut state)).unwrap();
+            })
+        });
+    }
+}
+
 fn upde_step(c: &mut Criterion) {
+    bench_dispatch(c);
     bench_step::<f64>(c, "upde_step_16_f64", 0.05);
     bench_step::<f64>(c, "upde_step_16_f64_noise_free", 0.0);
     bench_dense_k(c);
@@ -73,6 +91,14 @@ fn upde_run(c: &mut Criterion) {
         b.iter(|| {
             let mut state = start_state::<f64>();
             stepper.run(&mut state, black_box(1000)).unwrap();
+            black_box(state.r_global())
+        })
+    });
+    let mut stepper = StdStepper::new(0.01, 0.1, 0.05, Some(42)).unwrap();
+    c.bench_function(&format!("upde_run_1000_{}", stepper.simd_level()), |b| {
+        b.iter(|| {
+            let mut state = start_state::<f64>();
+            stepper.run_in_place(&mut state, black_box(1000)).unwrap();
             black_box(state.r_global())
         })
     });

@@ -109,7 +109,7 @@ pub fn sin_cos_fast(x: f64) -> (f64, f64) {
 ///     assert_eq!((s[i], c[i]), sin_cos_fast(x[i]));
 /// }
 /// ```
-#[inline]
+#[inline(always)]
 pub fn sin_cos_batch<const N: usize>(x: &[f64; N], sin: &mut [f64; N], cos: &mut [f64; N]) {
     for ((&xi, s), c) in x.iter().zip(sin.iter_mut()).zip(cos.iter_mut()) {
         (*s, *c) = sin_cos_in_range(xi);

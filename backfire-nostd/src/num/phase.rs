@@ -267,11 +267,11 @@ impl PhaseBackend for f64 {
     fn standard_normal(rng: &mut SimpleRng) -> f64 {
         rng.next_normal()
     }
-    #[inline]
+    #[inline(always)]
     fn phase_sin_cos_batch<const N: usize>(phases: &[f64; N], sin: &mut [f64; N], cos: &mut [f64; N]) {
         sin_cos_batch(phases, sin, cos);
     }
-    #[inline]
+    #[inline(always)]
     fn standard_normals_around<const N: usize, R>(
         rng: &mut SimpleRng,
         out: &mut [f64; N],
@@ -286,7 +286,7 @@ impl PhaseBackend for f64 {
     /// One range check covers the finiteness of the drifts too: with `dt`
     /// and `σ√dt` finite and positive, a non-finite drift makes the raw
     /// phase non-finite, which wraps to NaN.
-    #[inline]
+    #[inline(always)]
     fn advance_batch<const N: usize>(
         phases: &mut [f64; N],
         inc: &[RadianIncrement; N],

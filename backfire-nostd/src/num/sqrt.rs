@@ -1,21 +1,23 @@
-//! Square roots that stay fast when the crate is built with AVX enabled.
+//! Square roots that stay fast in code compiled for AVX.
 //!
 //! `libm::sqrt` on x86 is the legacy-SSE `sqrtsd` instruction in inline
-//! assembly, invisible to the compiler. In a build with AVX enabled
-//! (`-C target-cpu=native`), the SIMD code around it leaves the upper
-//! vector halves dirty and every legacy-SSE instruction then pays an
-//! AVX–SSE transition penalty: one `sqrt` per step took the f64 UPDE step
-//! from 0.19 µs to 0.41 µs, the sixteen of the noise draw to 3.3 µs. A call
-//! boundary makes the compiler clean the upper halves (`vzeroupper`)
-//! first, so with AVX these functions are kept out of line; without AVX
-//! (every baseline build, and the Python wheel) they inline to the bare
+//! assembly, invisible to the compiler. In code compiled with AVX enabled
+//! — a `-C target-cpu=native` build, or the AVX-512/AVX2 copies of the UPDE
+//! step that `backfire-std` selects at run time — the SIMD code around it
+//! leaves the upper vector halves dirty and every legacy-SSE instruction
+//! then pays an AVX–SSE transition penalty: one `sqrt` per step took the
+//! f64 UPDE step from 0.19 µs to 0.41 µs, the sixteen of the noise draw to
+//! 3.3 µs. A call boundary makes the compiler clean the upper halves
+//! (`vzeroupper`) first. A function cannot tell what it is inlined into,
+//! so on x86 these are always out of line (a call costs ~1 ns; the batch
+//! form pays it once per batch); elsewhere they inline to the bare
 //! instruction.
 
 macro_rules! avx_safe {
     ($(#[$doc:meta])* fn $name:ident($arg:ident: $ty:ty) $(-> $ret:ty)? $body:block) => {
         $(#[$doc])*
-        #[cfg_attr(all(any(target_arch = "x86", target_arch = "x86_64"), target_feature = "avx"), inline(never))]
-        #[cfg_attr(not(all(any(target_arch = "x86", target_arch = "x86_64"), target_feature = "avx")), inline)]
+        #[cfg_attr(any(target_arch = "x86", target_arch = "x86_64"), inline(never))]
+        #[cfg_attr(not(any(target_arch = "x86", target_arch = "x86_64")), inline)]
         pub(crate) fn $name($arg: $ty) $(-> $ret)? $body
     };
 }

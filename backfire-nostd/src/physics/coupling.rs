@@ -97,7 +97,7 @@ impl<T: PhaseBackend, const N: usize> CouplingPlan<T, N> {
 
     /// `(ks, kc) = (K·s, K·c)`. Written into the caller's arrays: returning
     /// them by value costs copies on the MCU targets.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn apply(&self, s: &[T; N], c: &[T; N], ks: &mut [T; N], kc: &mut [T; N]) {
         match self {
             CouplingPlan::Exponential(e) => exponential_product(e, s, c, ks, kc),
@@ -115,7 +115,7 @@ impl<T: PhaseBackend, const N: usize> CouplingPlan<T, N> {
 /// faster for f64 but 2.5 % slower for Q16; the canonical f64 matrix takes
 /// the structured path anyway.)
 #[cfg_attr(target_arch = "arm", inline(never))]
-#[cfg_attr(not(target_arch = "arm"), inline)]
+#[cfg_attr(not(target_arch = "arm"), inline(always))]
 fn dense_product<T: Real, const N: usize>(
     knm_t: &[[T; N]; N],
     s: &[T; N],
@@ -142,7 +142,7 @@ fn dense_product<T: Real, const N: usize>(
 /// `(K·s, K·c)` by the two recursions of the module docs, plus corrections.
 /// `s` and `c` travel together as pairs, so each recursion step is one
 /// two-lane SIMD add and multiply.
-#[inline]
+#[inline(always)]
 fn exponential_product<T: Real, const N: usize>(
     e: &Exponential<T>,
     s: &[T; N],

@@ -226,6 +226,7 @@ class UPDEStepper:
     def step(self, state: _Floats | dict[str, Any]) -> dict[str, Any]: ...
     def reseed(self, seed: int | None = None, *, scramble: bool = False) -> None: ...
     skip_silent_noise: bool
+    simd_level: Literal["portable", "avx2", "avx512"]
     omega: list[float]
     knm: list[list[float]]
     dt: float

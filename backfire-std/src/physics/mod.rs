@@ -11,12 +11,17 @@
 //! | [`SECFunctional`], [`SECResult`] | `RustSECFunctional`, the `evaluate` dict |
 //! | [`L16Controller`], [`L16StepResult`] | `RustL16Controller`, the `step` dict |
 //!
+//! The f64 UPDE step runs in the widest vector instruction set the CPU
+//! has ([`SimdLevel`]: AVX-512, AVX2 or the portable baseline), chosen at
+//! run time, with bit-identical results.
+//!
 //! Input errors are [`BackfireError::Validation`] carrying the reference's
 //! message (`"theta length mismatch"`, `"input theta contains NaN or Inf"`,
 //! `"expected 256 elements, got 10"`, …).
 
 mod l16;
 mod sec;
+mod simd;
 mod upde;
 
 pub use backfire_nostd::physics::{
@@ -25,6 +30,7 @@ pub use backfire_nostd::physics::{
 };
 pub use l16::{L16Controller, L16ControllerState};
 pub use sec::SECFunctional;
+pub use simd::SimdLevel;
 pub use upde::{UPDEState, UPDEStepper};
 
 use backfire_nostd::physics::PhysicsError;

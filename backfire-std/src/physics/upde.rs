@@ -5,6 +5,7 @@ use backfire_nostd::physics::{self as core, N_LAYERS, order_parameter};
 use backfire_nostd::rng::SimpleRng;
 use serde::{Deserialize, Serialize};
 
+use super::simd::{Dispatch, SimdLevel};
 use super::{clock_seed, matrix_from_flat, omega_from_slice, physics_error};
 use crate::{BackfireError, BackfireResult};
 
@@ -97,14 +98,13 @@ impl UPDEState {
 #[derive(Clone, Debug)]
 pub struct UPDEStepper {
     inner: core::UPDEStepper<f64>,
+    dispatch: Dispatch,
 }
 
 impl Default for UPDEStepper {
     /// dt = 0.01, F = 0.1, σ = 0.05, clock-seeded.
     fn default() -> Self {
-        UPDEStepper {
-            inner: core::UPDEStepper::new(core::UPDEParams::default(), SimpleRng::new(clock_seed())),
-        }
+        Self::from_params(core::UPDEParams::default(), None)
     }
 }
 
@@ -137,7 +137,10 @@ impl UPDEStepper {
     }
 
     fn from_params(params: core::UPDEParams, seed: Option<u64>) -> Self {
-        UPDEStepper { inner: core::UPDEStepper::new(params, SimpleRng::new(seed.unwrap_or_else(clock_seed))) }
+        UPDEStepper {
+            inner: core::UPDEStepper::new(params, SimpleRng::new(seed.unwrap_or_else(clock_seed))),
+            dispatch: Dispatch::detected(),
+        }
     }
 
     /// Restarts the noise stream from `seed` (or the clock).
@@ -170,8 +173,53 @@ impl UPDEStepper {
         if n_steps == 0 {
             return Ok(state.clone());
         }
-        self.inner.run(&mut s, n_steps).map_err(physics_error)?;
+        self.run_in_place(&mut s, n_steps)?;
         Ok(UPDEState::from_core(&s))
+    }
+
+    /// One step of a core state, in place and without allocating: the
+    /// fastest way to step from Rust (what the Criterion benchmark times).
+    ///
+    /// ```
+    /// use backfire_nostd::physics::UPDEState as CoreState;
+    /// use backfire_std::physics::UPDEStepper;
+    /// let mut stepper = UPDEStepper::new(0.01, 0.1, 0.05, Some(42)).unwrap();
+    /// let mut state = CoreState::<f64>::new(&[0.0; 16]).unwrap();
+    /// stepper.step_in_place(&mut state).unwrap();
+    /// assert_eq!(state.step_count(), 1);
+    /// assert!((state.r_global() - 0.8809110235013369).abs() < 1e-9);
+    /// ```
+    pub fn step_in_place(&mut self, state: &mut core::UPDEState<f64>) -> BackfireResult<()> {
+        self.run_in_place(state, 1)
+    }
+
+    /// `n_steps` steps of a core state in place. On error the state holds
+    /// the last successful step.
+    pub fn run_in_place(&mut self, state: &mut core::UPDEState<f64>, n_steps: u64) -> BackfireResult<()> {
+        self.dispatch.run(&mut self.inner, state, n_steps).map_err(physics_error)
+    }
+
+    /// The vector instruction set steps run in: the widest the CPU has,
+    /// unless limited by [`Self::set_simd_level`]. Results are the same
+    /// bit for bit at every level.
+    pub fn simd_level(&self) -> SimdLevel {
+        self.dispatch.level()
+    }
+
+    /// Runs steps in `level` (for comparisons and benchmarks). An error if
+    /// this CPU cannot execute it.
+    ///
+    /// ```
+    /// use backfire_std::physics::{SimdLevel, UPDEStepper};
+    /// let mut stepper = UPDEStepper::new(0.01, 0.1, 0.05, Some(1)).unwrap();
+    /// stepper.set_simd_level(SimdLevel::Portable).unwrap();
+    /// assert_eq!(stepper.simd_level(), SimdLevel::Portable);
+    /// ```
+    pub fn set_simd_level(&mut self, level: SimdLevel) -> BackfireResult<()> {
+        self.dispatch = Dispatch::checked(level).ok_or_else(|| {
+            BackfireError::Validation(format!("this CPU cannot run the {level} instruction set"))
+        })?;
+        Ok(())
     }
 
     /// The reference's Python `run(theta, n_steps)`: a fresh state from
