@@ -183,7 +183,10 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="fewer, shorter samples")
     parser.add_argument("--only", choices=sorted(SECTIONS), action="append", help="run only these sections")
     args = parser.parse_args()
-    print(f"python {sys.version.split()[0]}, backfire_kernel {bk.__version__}")
+    print(
+        f"python {sys.version.split()[0]}, backfire_kernel {bk.__version__},"
+        f" UPDE steps in {bk.UPDEStepper(seed=0).simd_level}"
+    )
     for name in args.only or list(SECTIONS):
         SECTIONS[name](args.quick)
     summary()

@@ -13,10 +13,18 @@
 //! | [`kernel`] | [`SafetyKernel`] and [`StreamingKernel`]: tokens and callbacks around the core monitors |
 //! | [`scorer`] | [`CoherenceScorer`]: NLI and knowledge divergences combined by the core |
 //! | [`session`] | [`StreamSession`]: what one stream did (text stored once, scores, times, halt) |
-//! | [`physics`] | UPDE stepper, SEC functional, L16 controller with owned states and clock seeding |
+//! | [`physics`] | UPDE stepper (run-time AVX-512/AVX2 dispatch), SEC functional, L16 controller with owned states and clock seeding |
 //! | [`observers`] | TCBO observer (surrogate or Vietoris–Rips H1) and controller, PGBO engine, runtime-sized |
 //! | [`ssgf`] | SSGF geometry engine, runtime-sized, with the canonical defaults |
 //! | [`error`] | [`BackfireError`], the one error type |
+//!
+//! ## `unsafe`
+//!
+//! One module uses it: [`physics`]'s run-time choice of instruction set
+//! (`physics/simd.rs`) calls `#[target_feature]` copies of the core's UPDE
+//! step, which is only sound on a CPU that has those features; a private
+//! type that can only be built by checking the CPU carries that proof.
+//! Everything else is safe code (`deny(unsafe_code)` crate-wide).
 //!
 //! ## Example
 //!

@@ -8,36 +8,64 @@
 //! then pays an AVX–SSE transition penalty: one `sqrt` per step took the
 //! f64 UPDE step from 0.19 µs to 0.41 µs, the sixteen of the noise draw to
 //! 3.3 µs. A call boundary makes the compiler clean the upper halves
-//! (`vzeroupper`) first. A function cannot tell what it is inlined into,
-//! so on x86 these are always out of line (a call costs ~1 ns; the batch
-//! form pays it once per batch); elsewhere they inline to the bare
-//! instruction.
+//! (`vzeroupper`) first.
+//!
+//! A function cannot tell what it is inlined into, so there are two rules:
+//! - [`sqrt`], [`sqrtf`] (the general ones): out of line only when the
+//!   whole crate is built with AVX; inlined to the bare instruction in a
+//!   baseline build, where a call would cost hot loops (TCBO takes one per
+//!   embedded point) ~1 ns each.
+//! - [`sqrt_each`], [`sqrt_outlined`], [`sqrtf_outlined`] (the ones the
+//!   UPDE step uses, which `backfire-std` compiles with AVX): always out of
+//!   line on x86. The batch form pays the call once per batch; the scalar
+//!   ones serve the order parameter, once per step.
 
-macro_rules! avx_safe {
-    ($(#[$doc:meta])* fn $name:ident($arg:ident: $ty:ty) $(-> $ret:ty)? $body:block) => {
+/// `$name` out of line where `$outlined` holds, inlined elsewhere.
+macro_rules! sqrt_fn {
+    ($(#[$doc:meta])* [$($outlined:tt)*] fn $name:ident($arg:ident: $ty:ty) $(-> $ret:ty)? $body:block) => {
         $(#[$doc])*
-        #[cfg_attr(any(target_arch = "x86", target_arch = "x86_64"), inline(never))]
-        #[cfg_attr(not(any(target_arch = "x86", target_arch = "x86_64")), inline)]
+        #[cfg_attr($($outlined)*, inline(never))]
+        #[cfg_attr(not($($outlined)*), inline)]
         pub(crate) fn $name($arg: $ty) $(-> $ret)? $body
     };
 }
 
-avx_safe! {
+sqrt_fn! {
     /// `√x` (correctly rounded, as `libm::sqrt`).
+    [all(any(target_arch = "x86", target_arch = "x86_64"), target_feature = "avx")]
     fn sqrt(x: f64) -> f64 {
         libm::sqrt(x)
     }
 }
 
-avx_safe! {
+sqrt_fn! {
     /// `√x` (correctly rounded, as `libm::sqrtf`).
+    [all(any(target_arch = "x86", target_arch = "x86_64"), target_feature = "avx")]
     fn sqrtf(x: f32) -> f32 {
         libm::sqrtf(x)
     }
 }
 
-avx_safe! {
-    /// `x ↦ √x` over a batch, with one call boundary for the whole batch.
+sqrt_fn! {
+    /// [`sqrt`], out of line on every x86 build.
+    [any(target_arch = "x86", target_arch = "x86_64")]
+    fn sqrt_outlined(x: f64) -> f64 {
+        libm::sqrt(x)
+    }
+}
+
+sqrt_fn! {
+    /// [`sqrtf`], out of line on every x86 build.
+    [any(target_arch = "x86", target_arch = "x86_64")]
+    fn sqrtf_outlined(x: f32) -> f32 {
+        libm::sqrtf(x)
+    }
+}
+
+sqrt_fn! {
+    /// `x ↦ √x` over a batch, with one call boundary for the whole batch
+    /// (on every x86 build).
+    [any(target_arch = "x86", target_arch = "x86_64")]
     fn sqrt_each(values: &mut [f64]) {
         for v in values {
             *v = libm::sqrt(*v);
@@ -55,6 +83,8 @@ mod tests {
         for x in xs {
             assert_eq!(sqrt(x).to_bits(), libm::sqrt(x).to_bits());
             assert_eq!(sqrtf(x as f32).to_bits(), libm::sqrtf(x as f32).to_bits());
+            assert_eq!(sqrt_outlined(x).to_bits(), libm::sqrt(x).to_bits());
+            assert_eq!(sqrtf_outlined(x as f32).to_bits(), libm::sqrtf(x as f32).to_bits());
         }
         assert!(sqrt(-1.0).is_nan());
         let mut batch = xs;

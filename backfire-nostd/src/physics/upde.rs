@@ -487,6 +487,10 @@ impl<T: PhaseBackend, const N: usize> UPDEStepper<T, N> {
     /// Fails with [`PhysicsError::NonFiniteResult`] (leaving the state and
     /// the noise stream untouched) if the parameters are so large that the
     /// velocities overflow.
+    ///
+    /// Never inlined: inlined into a caller's loop the step runs ~10 %
+    /// slower on x86-64 (measured with Criterion and in-process A/B runs).
+    #[inline(never)]
     pub fn step(&mut self, state: &mut UPDEState<T, N>) -> Result<(), PhysicsError> {
         self.step_inlined(state)
     }
@@ -494,8 +498,7 @@ impl<T: PhaseBackend, const N: usize> UPDEStepper<T, N> {
     /// [`Self::step`], always inlined down to the SIMD kernels it calls:
     /// a caller compiled for wider vectors (`#[target_feature]`, as the
     /// run-time dispatch of `backfire-std` does) gets the whole step in
-    /// that instruction set. Elsewhere prefer `step` — inlined into a
-    /// caller's loop, this body runs ~10 % slower on x86-64 (measured).
+    /// that instruction set. Elsewhere prefer `step`.
     #[inline(always)]
     pub fn step_inlined(&mut self, state: &mut UPDEState<T, N>) -> Result<(), PhysicsError> {
         // Σ_m K[n][m]·sin(θ_m − θ_n) = cos θ_n·Σ_m K[n][m] s_m − sin θ_n·Σ_m K[n][m] c_m.
