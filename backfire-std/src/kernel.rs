@@ -202,7 +202,7 @@ impl Watch for Watched<'_> {
 /// A timeout halt if `elapsed_s` is past `max`.
 fn exceeded(limit: TimeLimit, elapsed_s: f64, max: Option<Duration>) -> Option<HaltReason<f64>> {
     let limit_s = max?.as_secs_f64();
-    (elapsed_s > limit_s).then_some(HaltReason::Timeout { limit, elapsed_s, limit_s })
+    (elapsed_s > limit_s).then(|| limit.halt(elapsed_s, limit_s))
 }
 
 /// What [`token_loop`] saw.
@@ -460,8 +460,8 @@ impl Gate for HardLimitGate {
     fn interrupt(record: &StreamRecord) -> String {
         match record.halt() {
             Some(HaltReason::Inactive) => interrupt(record),
-            Some(HaltReason::Timeout { limit: TimeLimit::Token, .. }) => TOKEN_TIMEOUT_INTERRUPT.to_owned(),
-            Some(HaltReason::Timeout { limit: TimeLimit::Total, .. }) => TOTAL_TIMEOUT_INTERRUPT.to_owned(),
+            Some(HaltReason::TokenTimeout { .. }) => TOKEN_TIMEOUT_INTERRUPT.to_owned(),
+            Some(HaltReason::TotalTimeout { .. }) => TOTAL_TIMEOUT_INTERRUPT.to_owned(),
             _ => SAFETY_INTERRUPT.to_owned(),
         }
     }
@@ -750,7 +750,7 @@ mod tests {
         assert_eq!((calls, session.halt_index(), session.scored()), (2, Some(1), 2));
         let reason = session.halt().unwrap();
         assert!(
-            matches!(reason, HaltReason::Timeout { limit: TimeLimit::Token, elapsed_s, limit_s }
+            matches!(reason, HaltReason::TokenTimeout { elapsed_s, limit_s }
             if elapsed_s >= 0.03 && limit_s == 0.005),
             "{reason:?}"
         );

@@ -202,6 +202,8 @@ pub fn numbers(reason: &HaltReason<Num>) -> [Option<Num>; 2] {
         HaltReason::WindowAverage { average, threshold } => [Some(average), Some(threshold)],
         HaltReason::DownwardTrend { drop, threshold } => [Some(drop), Some(threshold)],
         // Timeouts come from the std kernels' clock; the core never halts so.
-        HaltReason::Inactive | HaltReason::Timeout { .. } => [None, None],
+        HaltReason::Inactive | HaltReason::TokenTimeout { .. } | HaltReason::TotalTimeout { .. } => {
+            [None, None]
+        }
     }
 }

@@ -353,6 +353,12 @@ pub fn passing_scores() -> [Num; 16] {
     SCORES.map(num)
 }
 
+/// Instructions per gated token (×100) that `StreamingKernel::push` may
+/// take on any image. Measured: 119 (M4F, f32), 117 (M4F, Q16.16), 143
+/// (M0, Q16.16). A byte-sized field in `HaltReason` once made every
+/// verdict copy a `memcpy` call and took the M0 to 191, unnoticed.
+const PUSH_BUDGET_X100: u32 = 16_000;
+
 fn cost(meter: &mut Meter, c: &mut Checker) {
     let Some(mut kernel) = kernel(DEFAULTS) else {
         c.fail(defmt::intern!("streaming cost: kernel"));
@@ -360,7 +366,7 @@ fn cost(meter: &mut Meter, c: &mut Checker) {
     };
     let scores = passing_scores();
     let at = |i: u32| scores[(i & 15) as usize];
-    meter.per_call(
+    let per_token = meter.per_call(
         defmt::intern!("StreamingKernel::push (window 10, trend 5)"),
         2000,
         |i| {
@@ -369,6 +375,11 @@ fn cost(meter: &mut Meter, c: &mut Checker) {
         |i| {
             let _ = black_box(kernel.push(at(i)));
         },
+    );
+    // QEMU counts instructions exactly, so this is a deterministic check.
+    c.expect(
+        per_token <= PUSH_BUDGET_X100,
+        defmt::intern!("streaming cost: push within its instruction budget"),
     );
     c.expect(
         kernel.is_active() && kernel.monitor().halted().is_none(),
