@@ -141,10 +141,12 @@ fn score_from_other(value: &Bound<'_, PyAny>) -> Result<f64, String> {
             type_name(value)
         ));
     }
-    if value.is_instance_of::<PyInt>() && !value.is_instance_of::<PyBool>()
-        && let Ok(x) = value.extract::<f64>() {
-            return Ok(x);
-        }
+    if value.is_instance_of::<PyInt>()
+        && !value.is_instance_of::<PyBool>()
+        && let Ok(x) = value.extract::<f64>()
+    {
+        return Ok(x);
+    }
     let py = value.py();
     py.get_type::<PyFloat>()
         .call1((value,))

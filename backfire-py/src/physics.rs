@@ -257,9 +257,11 @@ fn column_major(matrix: &Bound<'_, PyAny>, name: &str) -> PyResult<(Vec<f64>, us
 
 fn flat_matrix(knm: &Bound<'_, PyAny>) -> PyResult<Vec<f64>> {
     if let Ok(rows) = knm.extract::<Vec<Vec<f64>>>()
-        && rows.iter().all(|r| r.len() == rows.len()) && !rows.is_empty() {
-            return Ok(rows.concat());
-        }
+        && rows.iter().all(|r| r.len() == rows.len())
+        && !rows.is_empty()
+    {
+        return Ok(rows.concat());
+    }
     if knm.hasattr("ndim")? && knm.getattr("ndim")?.extract::<usize>()? == 2 {
         return floats(&knm.call_method0("ravel")?, "knm_flat");
     }
