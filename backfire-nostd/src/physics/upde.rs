@@ -11,7 +11,7 @@
 //!
 //! * **O(N) trigonometry.** `sin(θ_m − θ_n) = sin θ_m cos θ_n − cos θ_m sin θ_n`,
 //!   so a step needs the sines and cosines of the N phases (cached in the
-//!   state: the previous step already computed them for R) and two
+//!   state by the previous step, which also serve R when it is read) and two
 //!   mat-vec products instead of N² sines. For the canonical K (an
 //!   exponential `b·q^{|n−m|}` with six anchor pairs) the f64 backend
 //!   replaces the mat-vecs by O(N) recursions (`physics::coupling`).
@@ -208,7 +208,6 @@ pub struct UPDEState<T: PhaseBackend, const N: usize = N_LAYERS> {
     dtheta_dt: [T; N],
     sin: [T; N],
     cos: [T; N],
-    r_global: T,
     time: NeumaierSum<f64>,
     step_count: u64,
 }
@@ -254,7 +253,6 @@ impl<T: PhaseBackend, const N: usize> UPDEState<T, N> {
             dtheta_dt: [T::ZERO; N],
             sin: [T::ZERO; N],
             cos: [T::ZERO; N],
-            r_global: T::ZERO,
             time: NeumaierSum::default(),
             step_count: 0,
         };
@@ -313,27 +311,29 @@ impl<T: PhaseBackend, const N: usize> UPDEState<T, N> {
         self.step_count
     }
     /// Kuramoto order parameter R of the current phases, in `[0, 1]`.
+    ///
+    /// Computed when asked, from the sines and cosines the state caches
+    /// for the next step (16 additions and a square root for N = 16): a
+    /// step does not pay for an R nobody reads. The sums run in index
+    /// order, so every read gives the same bits.
     pub fn r_global(&self) -> T {
-        self.r_global
+        let (mut s, mut c) = (T::ZERO, T::ZERO);
+        for (&sin, &cos) in self.sin.iter().zip(&self.cos) {
+            s = s + sin;
+            c = c + cos;
+        }
+        order_parameter_from_sums(s, c, N)
     }
 
     #[inline(always)]
     fn refresh_trig(&mut self) {
-        let (mut s, mut c) = (T::ZERO, T::ZERO);
         if T::BATCHED {
             T::phase_sin_cos_batch(&self.theta, &mut self.sin, &mut self.cos);
-            for (&sin, &cos) in self.sin.iter().zip(&self.cos) {
-                s = s + sin;
-                c = c + cos;
-            }
         } else {
             for ((phase, sin), cos) in self.theta.iter().zip(self.sin.iter_mut()).zip(self.cos.iter_mut()) {
                 (*sin, *cos) = T::phase_sin_cos(*phase);
-                s = s + *sin;
-                c = c + *cos;
             }
         }
-        self.r_global = order_parameter_from_sums(s, c, N);
     }
 }
 
