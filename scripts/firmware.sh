@@ -213,7 +213,7 @@ cmd_footprint() {
     echo "|---|---|---|---|---|---|---|"
     printf '%s\n' "${parts[@]}"
     echo
-    echo "A step: 16 sin/cos (refresh), 2·16² + 3·16 multiply-adds, 16 normal draws (σ > 0 or reference-compatible σ = 0), one R, one clock add."
+    echo "A step: 16 sin/cos (refresh), 2·16² + 3·16 multiply-adds, 16 normal draws (σ > 0 or reference-compatible σ = 0), one clock add; R is computed when read (the \"R from sums\" column), not per step."
     echo
     echo "m4f flash by origin (bytes): $breakdown."
     echo
