@@ -74,8 +74,8 @@ fn bench_dispatch(c: &mut Criterion) {
 }
 
 fn upde_step(c: &mut Criterion) {
-    bench_dispatch(c);
     bench_step::<f64>(c, "upde_step_16_f64", 0.05);
+    bench_dispatch(c);
     bench_step::<f64>(c, "upde_step_16_f64_noise_free", 0.0);
     bench_dense_k(c);
     bench_step_mode::<f64>(c, "upde_step_16_f64_noise_free_drawing", 0.0, false);
