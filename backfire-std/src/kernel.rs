@@ -73,7 +73,7 @@ pub enum ScoreFailure<E> {
 ///
 /// The loop cannot interrupt a callback: a slow one is caught when it
 /// returns. Either halt latches the kernel, as in the reference's Python
-/// `SafetyKernel`; the halt reason is [`HaltReason::Timeout`].
+/// `SafetyKernel`; the halt reason is [`HaltReason::TokenTimeout`] or [`HaltReason::TotalTimeout`].
 ///
 /// ```
 /// use std::time::Duration;

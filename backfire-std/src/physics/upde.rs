@@ -85,6 +85,12 @@ impl UPDEState {
 
 /// The 16-layer UPDE stepper with its own noise stream.
 ///
+/// Steps run in the widest vector instruction set the CPU has
+/// ([`Self::simd_level`]: AVX-512, AVX2 or portable, chosen at run time,
+/// same bits at every level). [`Self::step_in_place`] and
+/// [`Self::run_in_place`] step a core state without allocating; `step` and
+/// `run` take and return the owned, reference-shaped [`UPDEState`].
+///
 /// ```
 /// use backfire_std::physics::{UPDEStepper, UPDEState};
 ///
