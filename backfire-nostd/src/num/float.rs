@@ -45,11 +45,9 @@ impl_real_float!(f64, "f64");
 impl_real_float!(f32, "f32");
 
 impl Transcendental for f64 {
-    /// Out of line on x86: the order parameter calls it inside the UPDE
-    /// step, which may be compiled with AVX (see `num::sqrt`).
     #[inline]
     fn sqrt(self) -> Self {
-        super::sqrt_outlined(self)
+        super::sqrt(self)
     }
     #[inline]
     fn sin(self) -> Self {
@@ -75,10 +73,9 @@ impl Transcendental for f64 {
 
 #[cfg(not(feature = "micromath"))]
 impl Transcendental for f32 {
-    /// Out of line on x86 (see the `f64` one).
     #[inline]
     fn sqrt(self) -> Self {
-        super::sqrtf_outlined(self)
+        super::sqrtf(self)
     }
     #[inline]
     fn sin(self) -> Self {

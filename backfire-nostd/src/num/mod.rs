@@ -34,7 +34,7 @@ pub use fixed::Q16;
 pub use phase::{
     BinaryAngle, F32Increment, PhaseBackend, PhaseRepr, Q16Increment, RadianIncrement, wrap_radians,
 };
-pub(crate) use sqrt::{sqrt, sqrt_each, sqrt_outlined, sqrtf, sqrtf_outlined};
+pub(crate) use sqrt::{sqrt, sqrt_each, sqrtf};
 
 use core::fmt::{Debug, Display};
 use core::ops::{Add, Div, Mul, Neg, Sub};

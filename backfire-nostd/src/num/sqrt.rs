@@ -15,10 +15,10 @@
 //!   whole crate is built with AVX; inlined to the bare instruction in a
 //!   baseline build, where a call would cost hot loops (TCBO takes one per
 //!   embedded point) ~1 ns each.
-//! - [`sqrt_each`], [`sqrt_outlined`], [`sqrtf_outlined`] (the ones the
-//!   UPDE step uses, which `backfire-std` compiles with AVX): always out of
-//!   line on x86. The batch form pays the call once per batch; the scalar
-//!   ones serve the order parameter, once per step.
+//! - [`sqrt_each`] (the noise draw's, inside the UPDE step that
+//!   `backfire-std` compiles with AVX): always out of line on x86; the call
+//!   is paid once per batch. (The step takes no other square root: R is
+//!   computed when read, outside the step.)
 
 /// `$name` out of line where `$outlined` holds, inlined elsewhere.
 macro_rules! sqrt_fn {
@@ -47,22 +47,6 @@ sqrt_fn! {
 }
 
 sqrt_fn! {
-    /// [`sqrt`], out of line on every x86 build.
-    [any(target_arch = "x86", target_arch = "x86_64")]
-    fn sqrt_outlined(x: f64) -> f64 {
-        libm::sqrt(x)
-    }
-}
-
-sqrt_fn! {
-    /// [`sqrtf`], out of line on every x86 build.
-    [any(target_arch = "x86", target_arch = "x86_64")]
-    fn sqrtf_outlined(x: f32) -> f32 {
-        libm::sqrtf(x)
-    }
-}
-
-sqrt_fn! {
     /// `x ↦ √x` over a batch, with one call boundary for the whole batch
     /// (on every x86 build).
     [any(target_arch = "x86", target_arch = "x86_64")]
@@ -83,8 +67,6 @@ mod tests {
         for x in xs {
             assert_eq!(sqrt(x).to_bits(), libm::sqrt(x).to_bits());
             assert_eq!(sqrtf(x as f32).to_bits(), libm::sqrtf(x as f32).to_bits());
-            assert_eq!(sqrt_outlined(x).to_bits(), libm::sqrt(x).to_bits());
-            assert_eq!(sqrtf_outlined(x as f32).to_bits(), libm::sqrtf(x as f32).to_bits());
         }
         assert!(sqrt(-1.0).is_nan());
         let mut batch = xs;
