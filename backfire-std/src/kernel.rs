@@ -122,7 +122,7 @@ fn run_record<E>(
     // makes no call of its own: its values then stay in registers (x86-64
     // saves no vector register across a call).
     let scored = if clock.per_token() || timeouts.any() {
-        let watch = Watched { clock: &clock, stamps: clock.per_token(), timeouts, token_start: 0.0 };
+        let watch = Watched { clock: &clock, timeouts, token_start: 0.0 };
         scored_stream(n, interlock, check, score, watch)
     } else {
         scored_stream(n, interlock, check, score, Unwatched)
@@ -172,7 +172,6 @@ impl Watch for Unwatched {
 /// Clock reads around every token: time stamps and/or timeouts.
 struct Watched<'a> {
     clock: &'a Clock,
-    stamps: bool,
     timeouts: Timeouts,
     /// When the current token's scoring started (seconds from the start).
     token_start: f64,
@@ -188,14 +187,12 @@ impl Watch for Watched<'_> {
     }
 
     fn after_token(&mut self) -> (Option<f64>, Option<HaltReason<f64>>) {
-        if !self.stamps && self.timeouts.per_token.is_none() {
+        let stamps = self.clock.per_token();
+        if !stamps && self.timeouts.per_token.is_none() {
             return (None, None);
         }
         let now = self.clock.elapsed_s();
-        (
-            self.stamps.then_some(now),
-            exceeded(TimeLimit::Token, now - self.token_start, self.timeouts.per_token),
-        )
+        (stamps.then_some(now), exceeded(TimeLimit::Token, now - self.token_start, self.timeouts.per_token))
     }
 }
 
